@@ -1,0 +1,1 @@
+"""frivalg: welfare services run as a managed market."""

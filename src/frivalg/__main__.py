@@ -1,0 +1,3 @@
+from frivalg.cli import main
+
+main()

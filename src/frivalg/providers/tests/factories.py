@@ -1,0 +1,34 @@
+import factory
+
+from frivalg.providers.models import Approval, Provider, StaffMember
+
+
+class ProviderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Provider
+
+    name = factory.Sequence(lambda n: f"Omsorg {n} ApS")
+    kind = "private"
+    org_number = factory.Sequence(lambda n: f"{30000000 + n}")
+    languages = ["da"]
+
+
+class ApprovalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Approval
+
+    provider = factory.SubFactory(ProviderFactory)
+    service = factory.SubFactory("frivalg.catalogue.tests.factories.ServiceFactory")
+    municipality = factory.SelfAttribute("service.municipality")
+    status = "approved"
+    capacity = 100
+    valid_from = factory.LazyFunction(lambda: __import__("datetime").date(2020, 1, 1))
+
+
+class StaffMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StaffMember
+
+    provider = factory.SubFactory(ProviderFactory)
+    pseudonym = factory.Sequence(lambda n: f"M{n:03d}")
+    role = "caregiver"
