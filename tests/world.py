@@ -90,7 +90,8 @@ def build_world() -> SimpleNamespace:
     w.neighbour_choice = ChoiceFactory(decision=w.neighbour_decision, provider=w.in_house, valid_from=start)
     w.foreign_choice = ChoiceFactory(decision=w.foreign_decision, provider=w.other_provider, valid_from=start)
 
-    soon = timezone.now().replace(microsecond=0) + timedelta(minutes=30)
+    # Today at noon local time: "today's visits" whatever hour the tests run.
+    soon = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
     w.visit = VisitFactory(decision=w.decision, provider=w.private, caregiver=w.private_caregiver,
                            planned_start=soon, planned_end=soon + timedelta(minutes=45))
     w.neighbour_visit = VisitFactory(decision=w.neighbour_decision, provider=w.in_house,

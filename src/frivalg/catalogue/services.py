@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -17,18 +17,39 @@ from frivalg.core.selectors import require
 from frivalg.core.services import audit_record
 
 
+def _require_rate_manager(actor: User | None, municipality_id: int) -> None:
+    """The actor sets the catalogue and rates of this municipality; None is the system."""
+    if actor is None:
+        return
+    require(actor, roles.RATE_MANAGE)
+    if actor.municipality_id != municipality_id:
+        raise PermissionDenied(_("This belongs to another municipality."))
+
+
 @transaction.atomic
 def fsiii_load(*, path: Path | None = None) -> int:
     """Load (or refresh) the FSIII CodeSystem into the reference table. Returns the count."""
     version, concepts = fsiii.read(path)
     FsiiiConcept.objects.filter(version=version).delete()
     FsiiiConcept.objects.bulk_create(
-        FsiiiConcept(code=c.code, display=c.display[:255], definition=c.definition, parent_code=c.parent_code,
-                     group=c.group, version=version)
+        FsiiiConcept(
+            code=c.code,
+            display=c.display[:255],
+            definition=c.definition,
+            parent_code=c.parent_code,
+            group=c.group,
+            version=version,
+        )
         for c in concepts
     )
-    audit_record(actor=None, municipality_id=None, action="fsiii.load", object_type="fsiii",
-                 object_id=version, payload={"concepts": len(concepts), "source": fsiii.SOURCE})
+    audit_record(
+        actor=None,
+        municipality_id=None,
+        action="fsiii.load",
+        object_type="fsiii",
+        object_id=version,
+        payload={"concepts": len(concepts), "source": fsiii.SOURCE},
+    )
     return len(concepts)
 
 
@@ -45,19 +66,30 @@ def service_create(
     legal_basis: str,
     voucher_design: str,
 ) -> Service:
-    if actor is not None:
-        require(actor, roles.RATE_MANAGE)
+    _require_rate_manager(actor, municipality.pk)
     concept = FsiiiConcept.objects.filter(code=fsiii_code).order_by("-version").first()
     if concept is None:
         raise ValidationError({"fsiii_code": _("Unknown FSIII code: %(code)s") % {"code": fsiii_code}})
     if Service.objects.filter(municipality=municipality, code=code).exists():
         raise ValidationError({"code": _("A service with this code exists already.")})
     service = Service.objects.create(
-        municipality=municipality, code=code, name=name, care_level=care_level, fsiii_code=fsiii_code,
-        fsiii_version=concept.version, unit=unit, legal_basis=legal_basis, voucher_design=voucher_design,
+        municipality=municipality,
+        code=code,
+        name=name,
+        care_level=care_level,
+        fsiii_code=fsiii_code,
+        fsiii_version=concept.version,
+        unit=unit,
+        legal_basis=legal_basis,
+        voucher_design=voucher_design,
     )
-    audit_record(actor=actor, municipality_id=municipality.pk, action="service.create", obj=service,
-                 payload={"code": code, "fsiii_code": fsiii_code})
+    audit_record(
+        actor=actor,
+        municipality_id=municipality.pk,
+        action="service.create",
+        obj=service,
+        payload={"code": code, "fsiii_code": fsiii_code},
+    )
     return service
 
 
@@ -74,8 +106,7 @@ def rate_set(
 ) -> Rate:
     """Add a dated rate (valid_to inclusive). An open-ended earlier rate for the same key is closed
     the day before the new one starts."""
-    if actor is not None:
-        require(actor, roles.RATE_MANAGE)
+    _require_rate_manager(actor, service.municipality_id)
     errors: dict[str, str] = {}
     if time_band not in TimeBand.values:
         errors["time_band"] = _("Unknown time band.")
@@ -90,12 +121,27 @@ def rate_set(
     key = {"service": service, "time_band": time_band, "provider_kind": provider_kind}
     if Rate.objects.filter(**key, valid_from=valid_from).exists():
         raise ValidationError({"valid_from": _("A rate from this date exists already.")})
-    Rate.objects.filter(**key, valid_to__isnull=True, valid_from__lt=valid_from).update(valid_to=valid_from - timedelta(days=1))
-    rate = Rate.objects.create(
-        municipality_id=service.municipality_id, amount_minor=amount_minor, valid_from=valid_from,
-        valid_to=valid_to, **key,
+    Rate.objects.filter(**key, valid_to__isnull=True, valid_from__lt=valid_from).update(
+        valid_to=valid_from - timedelta(days=1)
     )
-    audit_record(actor=actor, municipality_id=service.municipality_id, action="rate.set", obj=rate,
-                 payload={"service": service.code, "time_band": time_band, "provider_kind": provider_kind,
-                          "amount_minor": amount_minor, "valid_from": valid_from.isoformat()})
+    rate = Rate.objects.create(
+        municipality_id=service.municipality_id,
+        amount_minor=amount_minor,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        **key,
+    )
+    audit_record(
+        actor=actor,
+        municipality_id=service.municipality_id,
+        action="rate.set",
+        obj=rate,
+        payload={
+            "service": service.code,
+            "time_band": time_band,
+            "provider_kind": provider_kind,
+            "amount_minor": amount_minor,
+            "valid_from": valid_from.isoformat(),
+        },
+    )
     return rate

@@ -1,0 +1,112 @@
+"""JSON API for the purchaser's side of the loop: citizens, needs assessments and decisions."""
+
+from collections.abc import Iterable
+from uuid import UUID
+
+from django.http import HttpRequest
+from ninja import Query, Router
+from ninja.pagination import paginate
+
+from frivalg.assessments import selectors, services
+from frivalg.assessments.models import Assessment, Decision
+from frivalg.assessments.schemas import (
+    AssessmentIn,
+    AssessmentOut,
+    CitizenIn,
+    CitizenOut,
+    DecisionEndIn,
+    DecisionFilter,
+    DecisionIn,
+    DecisionOut,
+)
+from frivalg.catalogue.selectors import services_for
+from frivalg.core import roles
+from frivalg.core.api import actor_of, lookup
+from frivalg.core.models import Citizen
+from frivalg.core.schemas import ERRORS, Pagination
+from frivalg.core.selectors import citizen_get, citizens_visible_to, districts_for, require
+from frivalg.core.services import citizen_create
+
+router = Router(tags=["Citizens, assessments and decisions"])
+
+
+@router.get("/citizens", response={200: list[CitizenOut], **ERRORS}, summary="Citizens I may see")
+@paginate(Pagination)
+def citizen_list(request: HttpRequest, q: str = Query("", max_length=100)) -> Iterable[Citizen]:
+    """Without `q`: every citizen the caller may see. With `q` (staff): search by name, address
+    or, for roles that may see it, the start of the national id number."""
+    actor = actor_of(request)
+    if q.strip():
+        return selectors.citizen_search(actor=actor, query=q)
+    return citizens_visible_to(actor)
+
+
+@router.get("/citizens/{citizen_id}", response={200: CitizenOut, **ERRORS}, summary="One citizen's record")
+def citizen_detail(request: HttpRequest, citizen_id: UUID) -> Citizen:
+    return citizen_get(actor=actor_of(request), public_id=citizen_id)
+
+
+@router.post("/citizens", response={201: CitizenOut, **ERRORS}, summary="Register a citizen")
+def citizen_register(request: HttpRequest, payload: CitizenIn) -> tuple[int, Citizen]:
+    actor = actor_of(request)
+    require(actor, roles.CITIZEN_MANAGE)
+    data = payload.dict()
+    data["district"] = lookup("district", districts_for(actor).get, code=payload.district)
+    return 201, citizen_create(actor=actor, **data)
+
+
+@router.get("/citizens/{citizen_id}/assessments", response={200: list[AssessmentOut], **ERRORS},
+            summary="A citizen's needs assessments")
+@paginate(Pagination)
+def assessment_list(request: HttpRequest, citizen_id: UUID) -> Iterable[Assessment]:
+    actor = actor_of(request)
+    citizen = citizen_get(actor=actor, public_id=citizen_id)
+    return selectors.assessments_for(actor=actor, citizen=citizen)
+
+
+@router.post("/assessments", response={201: AssessmentOut, **ERRORS}, summary="Record a needs assessment")
+def assessment_create(request: HttpRequest, payload: AssessmentIn) -> tuple[int, Assessment]:
+    actor = actor_of(request)
+    require(actor, roles.ASSESSMENT_RECORD)
+    data = payload.dict()
+    data["citizen"] = lookup("citizen", citizen_get, actor=actor, public_id=payload.citizen)
+    return 201, services.assessment_record(actor=actor, **data)
+
+
+@router.get("/decisions", response={200: list[DecisionOut], **ERRORS}, summary="Decisions I may see")
+@paginate(Pagination)
+def decision_list(request: HttpRequest, filters: Query[DecisionFilter]) -> Iterable[Decision]:
+    actor = actor_of(request)
+    citizen = None
+    if filters.citizen:
+        citizen = lookup("citizen", citizen_get, actor=actor, public_id=filters.citizen)
+    decisions = selectors.decisions_for(actor=actor, citizen=citizen)
+    return decisions.filter(status=filters.status) if filters.status else decisions
+
+
+@router.get("/decisions/{decision_id}", response={200: DecisionOut, **ERRORS}, summary="One decision")
+def decision_detail(request: HttpRequest, decision_id: UUID) -> Decision:
+    return selectors.decision_get(actor=actor_of(request), public_id=decision_id)
+
+
+@router.post("/decisions", response={201: DecisionOut, **ERRORS}, summary="Grant a decision")
+def decision_create(request: HttpRequest, payload: DecisionIn) -> tuple[int, Decision]:
+    actor = actor_of(request)
+    require(actor, roles.DECISION_GRANT)
+    data = payload.dict()
+    data["citizen"] = citizen = lookup("citizen", citizen_get, actor=actor, public_id=payload.citizen)
+    data["service"] = lookup("service", services_for(actor=actor).get, public_id=payload.service)
+    if payload.assessment is not None:
+        assessments = selectors.assessments_for(actor=actor, citizen=citizen)
+        data["assessment"] = lookup("assessment", assessments.get, public_id=payload.assessment)
+    return 201, services.decision_grant(actor=actor, **data)
+
+
+@router.post("/decisions/{decision_id}/end", response={200: DecisionOut, **ERRORS}, summary="End a decision")
+def decision_finish(request: HttpRequest, decision_id: UUID, payload: DecisionEndIn) -> Decision:
+    actor = actor_of(request)
+    require(actor, roles.DECISION_GRANT)
+    decision = selectors.decision_get(actor=actor, public_id=decision_id)
+    return services.decision_end(
+        actor=actor, decision=decision, valid_to=payload.valid_to, reason=payload.reason
+    )

@@ -1,0 +1,106 @@
+"""Core pages: log in and out, the home page per role, the audit trail, the language switch."""
+
+import pytest
+from django.urls import reverse
+
+from frivalg.core.tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+HOME_OF = {
+    "assessor": "assessments:caseload",
+    "finance": "settlements:runs",
+    "analyst": "followup:key_figures",
+    "procurement": "followup:key_figures",
+    "sysadmin": "core:audit",
+    "private_admin": "visits:provider_home",
+    "private_caregiver_user": "visits:today",
+    "citizen_user": "choices:my",
+    "relative": "choices:my",
+}
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("core:login"))
+
+
+def test_login_page_renders_with_dkfds_and_language(client):
+    response = client.get(reverse("core:login"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<html lang="da">' in html
+    assert "vendor/dkfds/css/dkfds.min.css" in html
+    assert 'href="#main-content"' in html and 'id="main-content"' in html
+
+
+def test_login_with_wrong_password_shows_error_not_500(client, world):
+    response = client.post(reverse("core:login"), {"username": "assessor", "password": "wrong"})
+    assert response.status_code == 200
+    assert response.context["form"].errors
+
+
+def test_login_then_home_by_role(client, world):
+    response = client.post(reverse("core:login"), {"username": "assessor", "password": PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("assessments:caseload")
+
+
+@pytest.mark.parametrize(("who", "url_name"), sorted(HOME_OF.items()))
+def test_home_dispatches_each_role(client, world, who, url_name):
+    client.force_login(getattr(world, who))
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == reverse(url_name)
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+
+
+def test_user_without_role_gets_a_page_not_an_error(client, world):
+    client.force_login(UserFactory(username="nobody"))
+    assert client.get("/").status_code == 403
+
+
+def test_logout_is_a_post(client, world):
+    client.force_login(world.assessor)
+    response = client.post(reverse("core:logout"))
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_header_shows_municipality_user_and_role(client, world):
+    client.force_login(world.assessor)
+    html = client.get(reverse("assessments:caseload")).content.decode()
+    assert "Testrup Kommune" in html
+    assert "assessor" in html
+
+
+def test_audit_trail_for_system_admin_only(client, world):
+    client.force_login(world.assessor)
+    client.get(reverse("assessments:citizen", args=[world.citizen.public_id]))  # a logged read
+    client.force_login(world.sysadmin)
+    response = client.get(reverse("core:audit"))
+    assert response.status_code == 200
+    assert "citizen.read" in response.content.decode()
+    client.force_login(world.assessor)
+    assert client.get(reverse("core:audit")).status_code == 403
+
+
+def test_language_switch(client, world):
+    client.force_login(world.assessor)
+    url = reverse("assessments:caseload")
+    assert '<html lang="da">' in client.get(url).content.decode()
+    response = client.post(reverse("set_language"), {"language": "en", "next": url})
+    assert response.status_code == 302
+    html = client.get(url).content.decode()
+    assert '<html lang="en">' in html
+    assert "Caseload" in html
+    client.post(reverse("set_language"), {"language": "da", "next": url})
+    assert '<html lang="da">' in client.get(url).content.decode()
+
+
+def test_unknown_page_is_a_404_page(client, world):
+    client.force_login(world.assessor)
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "main-content" in response.content.decode()

@@ -1,0 +1,88 @@
+"""`frivalg demo`: migrate, generate the demo municipality once, print the logins and serve.
+
+Four steps, like every interface: parse the options → (no authorisation: a local command) → one
+service (`demo_generate`, after `demo_delete` with --reset) → print."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from frivalg.demo.municipality import DEFAULT_VISIT_BUDGET, PASSWORD, DemoReport, DemoSpec
+from frivalg.demo.selectors import demo_counts, demo_logins, demo_municipality
+from frivalg.demo.services import demo_delete, demo_generate
+
+MAX_CITIZENS = 200_000
+
+
+class Command(BaseCommand):
+    help = ("Migrate the database, generate the demo municipality (unless it is there), print the logins "
+            "and serve on http://127.0.0.1:8000.")
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--seed", type=int, default=1, help="Random seed: the same seed gives the same municipality.")
+        parser.add_argument("--citizens", type=int, default=2000, help="Number of citizens (3–200,000; default 2,000).")
+        parser.add_argument("--months", type=int, default=12, help="Months of history (1–36; default 12).")
+        parser.add_argument(
+            "--visit-budget", type=int, default=DEFAULT_VISIT_BUDGET,
+            help=f"Most visits to generate (default {DEFAULT_VISIT_BUDGET:,}); above it the visit window is the "
+                 "most recent days that fit. 0: the whole history, however many.",
+        )
+        parser.add_argument("--reset", action="store_true", help="Delete the demo municipality and generate it anew.")
+        parser.add_argument("--no-serve", action="store_true", help="Do not start the web server.")
+        parser.add_argument("--addrport", default="127.0.0.1:8000", help="Where to serve (default 127.0.0.1:8000).")
+        parser.add_argument("--no-progress", action="store_true", help="No progress bars.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        citizens, months, budget = options["citizens"], options["months"], options["visit_budget"]
+        if not 3 <= citizens <= MAX_CITIZENS:
+            raise CommandError(f"--citizens must be between 3 and {MAX_CITIZENS:,}.")
+        if not 1 <= months <= 36:
+            raise CommandError("--months must be between 1 and 36.")
+        if budget < 0:
+            raise CommandError("--visit-budget cannot be negative.")
+        self.stdout.write("Migrating the database …")
+        call_command("migrate", interactive=False, verbosity=0)
+        existing = demo_municipality()
+        if existing is not None and options["reset"]:
+            self.stdout.write(f"Deleting {existing.name} …")
+            demo_delete()
+            existing = None
+        if existing is None:
+            spec = DemoSpec(seed=options["seed"], citizens=citizens, months=months, visit_budget=budget or None)
+            self.stdout.write(f"Generating the demo municipality: {citizens:,} citizens, {months} months, "
+                              f"seed {spec.seed} …")
+            report = demo_generate(spec=spec, progress=not options["no_progress"])
+            self._report(report)
+        else:
+            counts = demo_counts(existing)
+            self.stdout.write(
+                f"{existing.name} is already there ({counts['citizens']:,} citizens, {counts['decisions']:,} "
+                f"decisions, {counts['visits']:,} visits). Use --reset to generate it anew."
+            )
+        self._logins()
+        if not options["no_serve"]:
+            self.stdout.write(self.style.SUCCESS(f"Serving on http://{options['addrport']}/  (Ctrl-C stops)"))
+            call_command("runserver", options["addrport"], use_reloader=False)
+
+    def _report(self, report: DemoReport) -> None:
+        for stage in report.stages:
+            self.stdout.write(f"  {stage.name:<10} {stage.seconds:7.1f} s  {stage.rows:>12,} rows")
+        self.stdout.write(f"  {'total':<10} {report.seconds:7.1f} s  {report.rows:>12,} rows")
+        window = "the whole history" if report.full_visit_history else "the most recent days (visit budget)"
+        self.stdout.write(
+            f"Visits from {report.visit_start} to {report.visit_end} ({window}); decisions and choices from "
+            f"{report.history_start}."
+        )
+
+    def _logins(self) -> None:
+        logins = demo_logins()
+        width = max(len(login.username) for login in logins) if logins else 8
+        self.stdout.write("")
+        self.stdout.write(self.style.MIGRATE_HEADING(f"Logins (password for all: {PASSWORD})"))
+        self.stdout.write(f"  {'role':<16} {'username':<{width}}  {'password':<12}  what to look at")
+        for login in logins:
+            self.stdout.write(f"  {login.role:<16} {login.username:<{width}}  {PASSWORD:<12}  {login.look_at}")
+        self.stdout.write("")
