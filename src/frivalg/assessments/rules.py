@@ -12,9 +12,11 @@ FSIII_SCORES = frozenset({0, 1, 2, 3, 4, 9})
 IPLOS_SCORES = frozenset({1, 2, 3, 4, 5})
 SCALES: Mapping[str, frozenset[int]] = {"fsiii": FSIII_SCORES, "iplos": IPLOS_SCORES}
 
-#: Average weeks and days per month, for converting frequencies (52/12 and 365/12).
-WEEKS_PER_MONTH = Decimal(52) / Decimal(12)
-DAYS_PER_MONTH = Decimal(365) / Decimal(12)
+#: An average month has 52/12 weeks and 365/12 days; amounts are multiplied before dividing
+#: so that the same grant written in hours or minutes gives exactly the same result.
+WEEKS_PER_YEAR = Decimal(52)
+DAYS_PER_YEAR = Decimal(365)
+MONTHS_PER_YEAR = Decimal(12)
 TIME_UNITS: Mapping[str, int] = {"minute": 1, "hour": 60}
 
 #: Days a citizen has to choose a provider after a decision before the default rule applies.
@@ -41,26 +43,26 @@ def units_compatible(service_unit: str, decision_unit: str) -> bool:
 def monthly_amount(amount: Decimal, frequency: str, period_days: int | None = None) -> Decimal:
     """The amount per average month. A grant 'for the whole period' is spread over its days."""
     if frequency == "day":
-        return amount * DAYS_PER_MONTH
+        return amount * DAYS_PER_YEAR / MONTHS_PER_YEAR
     if frequency == "week":
-        return amount * WEEKS_PER_MONTH
+        return amount * WEEKS_PER_YEAR / MONTHS_PER_YEAR
     if frequency == "month":
         return amount
     if frequency == "period":
         if not period_days:
             raise ValueError("a grant for the whole period needs the period's length")
-        return amount * DAYS_PER_MONTH / Decimal(period_days)
+        return amount * DAYS_PER_YEAR / MONTHS_PER_YEAR / Decimal(period_days)
     raise ValueError(f"unknown frequency {frequency!r}")
 
 
 def monthly_minutes(amount: Decimal, unit: str, frequency: str, period_days: int | None = None) -> Decimal:
     if unit not in TIME_UNITS:
         raise ValueError(f"{unit!r} is not a unit of time")
-    return monthly_amount(amount, frequency, period_days) * TIME_UNITS[unit]
+    return monthly_amount(amount * TIME_UNITS[unit], frequency, period_days)
 
 
 def weekly_hours(amount: Decimal, unit: str, frequency: str, period_days: int | None = None) -> Decimal:
-    return monthly_minutes(amount, unit, frequency, period_days) / WEEKS_PER_MONTH / 60
+    return monthly_minutes(amount, unit, frequency, period_days) * MONTHS_PER_YEAR / WEEKS_PER_YEAR / 60
 
 
 def period_is_valid(valid_from: date, valid_to: date | None) -> bool:

@@ -40,10 +40,9 @@ class Loader:
     #: Appended to every 'YYYY-MM-DD HH:MM:SS' UTC timestamp the generator formats.
     datetime_suffix = ""
 
-    def __init__(self, connection: BaseDatabaseWrapper, *, on_rows: Callable[[int], None] | None = None):
+    def __init__(self, connection: BaseDatabaseWrapper):
         self.connection = connection
         self.vendor = connection.vendor
-        self.on_rows = on_rows
         self.written: dict[str, int] = {}
         self._touched: list[type[models.Model]] = []
         self._statements: dict[tuple[type[models.Model], tuple[str, ...]], str] = {}

@@ -353,11 +353,8 @@ class MunicipalityGenerator:
 
     def _insert(self, model: type[models.Model], fields: tuple[str, ...], rows: Iterator[Row] | list[Row],
                 bar: Any = None, background: bool = False) -> int:
-        count = self.loader.insert(model, fields, rows, progress=bar.update if bar is not None else None,
-                                   background=background)
-        label = model._meta.label
-        self.counts[label] = self.counts.get(label, 0) + count
-        return count
+        return self.loader.insert(model, fields, rows, progress=bar.update if bar is not None else None,
+                                  background=background)
 
     # --- the run ------------------------------------------------------------------------------
 
@@ -370,6 +367,10 @@ class MunicipalityGenerator:
         started = time.perf_counter()
         self.loader.finish()
         self.stages.append(Stage("finish", time.perf_counter() - started, 0))
+        for model in self.loader._touched:
+            self.counts[model._meta.label] = self.loader.written[model._meta.db_table]
+        self.counts.update({"core.Municipality": 1, "core.District": len(self.districts),
+                            "catalogue.Service": len(self.services), "providers.Provider": len(self.providers)})
         return DemoReport(
             municipality_id=self.municipality.pk, spec=self.spec, today=self.today,
             history_start=self.history_start, visit_start=self.clock.day(self.visit_start),
@@ -521,7 +522,7 @@ class MunicipalityGenerator:
                        person.language, "", contact, "", caseworker, logins.get(i))
 
         with self._bar("citizens", n) as bar:
-            return self._insert(Citizen, fields, rows(), bar)
+            return self._insert(Citizen, fields, rows(), bar, background=True)
 
     # --- 3. needs: assessments, decisions, choices, absences -------------------------------------------
 

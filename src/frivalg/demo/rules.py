@@ -286,10 +286,10 @@ def scaled_plan(rng: random.Random, plan: CarePlan, factor: float) -> CarePlan:
 
 #: The FSIII condition sub-areas scored by the demo assessments (codes of the loaded CodeSystem).
 SCORED_AREAS: tuple[str, ...] = (
-    "J1.1", "J1.3", "J1.6", "J1.8",  # self-care: wash, dress, eat, toilet
-    "J2.1", "J2.2", "J2.4",  # practical tasks: housework, cooking, shopping
+    "J1.1", "J1.3", "J1.8",  # self-care: wash, dress, use the toilet
+    "J2.1", "J2.4",  # practical tasks: housework, shopping
     "J3.5", "J3.8",  # mobility: transfer, walk
-    "J4.2", "J4.3",  # mental functions: memory, orientation
+    "J4.2",  # mental functions: memory
     "J5.1",  # community life: paid work
 )
 NOT_RELEVANT = 9
@@ -301,37 +301,36 @@ def severity(weekly_minutes: int) -> float:
 
 
 def _score(value: float) -> int:
-    return max(0, min(4, round(value)))
+    return 0 if value < 0.5 else 4 if value >= 3.5 else int(value + 0.5)
 
 
 def fsiii_scores(rng: random.Random, plan: CarePlan, age: int, dementia: bool) -> dict[str, int]:
     """Scores 0–4 (9 = not relevant) that explain the plan: practical help rests on J2, personal
-    care on J1 and J3, dementia shows in J4; paid work is not relevant after 65."""
+    care on J1 and J3, dementia shows in J4; paid work is not relevant after 65. The noise is
+    triangular, ±0.6."""
     s = severity(plan.weekly_minutes())
     personal = plan.has_personal_care()
     practical = plan.has_practical_help()
-    j2_base = 1.8 + 2.2 * s if practical else 1.0 + 2.0 * s
-    j1_base = 1.3 + 2.7 * s if personal else 0.3 + 0.8 * s
-    j3_base = 0.8 + 2.8 * s
-    j4_base = 2.2 + 1.6 * s if dementia else 0.2 + 0.8 * s
+    random_ = rng.random
+    j1 = 1.3 + 2.7 * s if personal else 0.3 + 0.8 * s
+    j2 = 1.8 + 2.2 * s if practical else 1.0 + 2.0 * s
+    j3 = 0.8 + 2.8 * s
+    j4 = 2.2 + 1.6 * s if dementia else 0.2 + 0.8 * s
     scores = {
-        "J1.1": _score(j1_base + rng.gauss(0, 0.5)),
-        "J1.3": _score(j1_base - 0.2 + rng.gauss(0, 0.5)),
-        "J1.6": _score(j1_base - 0.8 + rng.gauss(0, 0.5)),
-        "J1.8": _score(j1_base - 0.5 + rng.gauss(0, 0.5)),
-        "J2.1": _score(j2_base + rng.gauss(0, 0.4)),
-        "J2.2": _score(j2_base - 0.3 + rng.gauss(0, 0.6)),
-        "J2.4": _score(j2_base - 0.2 + rng.gauss(0, 0.6)),
-        "J3.5": _score(j3_base - 0.4 + rng.gauss(0, 0.5)),
-        "J3.8": _score(j3_base + rng.gauss(0, 0.5)),
-        "J4.2": _score(j4_base + rng.gauss(0, 0.5)),
-        "J4.3": _score(j4_base - 0.3 + rng.gauss(0, 0.5)),
-        "J5.1": NOT_RELEVANT if age >= 65 else _score(1.5 + 2 * s + rng.gauss(0, 0.5)),
+        "J1.1": _score(j1 + 0.6 * (random_() - random_())),
+        "J1.3": _score(j1 - 0.2 + 0.6 * (random_() - random_())),
+        "J1.8": _score(j1 - 0.5 + 0.6 * (random_() - random_())),
+        "J2.1": _score(j2 + 0.6 * (random_() - random_())),
+        "J2.4": _score(j2 - 0.2 + 0.6 * (random_() - random_())),
+        "J3.5": _score(j3 - 0.4 + 0.6 * (random_() - random_())),
+        "J3.8": _score(j3 + 0.6 * (random_() - random_())),
+        "J4.2": _score(j4 + 0.6 * (random_() - random_())),
+        "J5.1": NOT_RELEVANT if age >= 65 else _score(1.5 + 2 * s + 0.6 * (random_() - random_())),
     }
-    if practical:
-        scores["J2.1"] = max(scores["J2.1"], 2)
-    if personal:
-        scores["J1.1"] = max(scores["J1.1"], 2)
+    if practical and scores["J2.1"] < 2:
+        scores["J2.1"] = 2
+    if personal and scores["J1.1"] < 2:
+        scores["J1.1"] = 2
     return scores
 
 

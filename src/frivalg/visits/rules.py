@@ -53,11 +53,11 @@ def parse_local_datetime(text: str, tz_name: str) -> datetime | str:
         return parsed
     tz = ZoneInfo(tz_name)
     first, second = parsed.replace(tzinfo=tz, fold=0), parsed.replace(tzinfo=tz, fold=1)
-    if first.utcoffset() != second.utcoffset():
-        return "ambiguous_time"
     round_trip = first.astimezone(ZoneInfo("UTC")).astimezone(tz).replace(tzinfo=None)
     if round_trip != parsed:
         return "nonexistent_time"
+    if first.utcoffset() != second.utcoffset():
+        return "ambiguous_time"
     return first
 
 
