@@ -139,6 +139,10 @@ class DecisionOut(Schema):
         return obj.citizen.public_id  # type: ignore[no-any-return]
 
     @staticmethod
+    def resolve_amount(obj: Any) -> Decimal:
+        return Decimal(obj.amount).quantize(Decimal("0.01"))
+
+    @staticmethod
     def resolve_assessment(obj: Any) -> UUID | None:
         return obj.assessment.public_id if obj.assessment_id else None
 
