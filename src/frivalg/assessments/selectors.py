@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from uuid import UUID
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
 
 from frivalg.assessments.models import Assessment, AssessmentScore, Decision, DecisionStatus
 from frivalg.core import roles
-from frivalg.core.models import Citizen
+from frivalg.core.models import Citizen, User
 from frivalg.core.selectors import AnyUser, citizens_visible_to, has_permission, is_municipal_staff, today_for
 from frivalg.providers.selectors import provider_ids_of
 
 
 def caseload_for(*, actor: AnyUser) -> QuerySet[Citizen]:
     """An assessor's own citizens, soonest reassessment first."""
-    if not has_permission(actor, roles.CITIZEN_VIEW_CASELOAD):
+    if not isinstance(actor, User) or not has_permission(actor, roles.CITIZEN_VIEW_CASELOAD):
         return Citizen.objects.none()
-    from django.db.models import Max
-
     return (
         citizens_visible_to(actor)
         .filter(caseworker=actor)
@@ -58,7 +56,7 @@ def assessments_for(*, actor: AnyUser, citizen: Citizen | None = None) -> QueryS
     )
 
 
-def assessment_get(*, actor: AnyUser, public_id: Any) -> Assessment:
+def assessment_get(*, actor: AnyUser, public_id: UUID | str) -> Assessment:
     return assessments_for(actor=actor).get(public_id=public_id)
 
 
@@ -89,7 +87,7 @@ def _is_provider_side(actor: AnyUser) -> bool:
     return has_permission(actor, roles.VISIT_VIEW_OWN)
 
 
-def decision_get(*, actor: AnyUser, public_id: Any) -> Decision:
+def decision_get(*, actor: AnyUser, public_id: UUID | str) -> Decision:
     return decisions_for(actor=actor).get(public_id=public_id)
 
 

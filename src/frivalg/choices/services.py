@@ -46,9 +46,9 @@ def _require_eligible(decision: Decision, provider: Provider, *, new_client: boo
         raise ValidationError(
             {"provider": _("This provider is not approved for the service in the citizen's district.")}
         )
-    if new_client and match.closed_for_new:
+    if new_client and getattr(match, "closed_for_new"):  # noqa: B009
         raise ValidationError({"provider": _("This provider does not accept new clients at the moment.")})
-    if new_client and match.capacity is not None and match.clients >= match.capacity:
+    if new_client and _capacity_left(match) == 0:
         raise ValidationError({"provider": _("This provider has no free capacity at the moment.")})
 
 
@@ -101,11 +101,15 @@ def choice_switch(
 
 
 def _capacity_left(provider: Provider) -> int | None:
-    if provider.closed_for_new:  # type: ignore[attr-defined]
+    """From the annotations of `eligible_providers`."""
+    closed: int = getattr(provider, "closed_for_new")  # noqa: B009
+    capacity: int | None = getattr(provider, "capacity")  # noqa: B009
+    clients: int = getattr(provider, "clients")  # noqa: B009
+    if closed:
         return 0
-    if provider.capacity is None:  # type: ignore[attr-defined]
+    if capacity is None:
         return None
-    return max(provider.capacity - provider.clients, 0)  # type: ignore[attr-defined]
+    return max(capacity - clients, 0)
 
 
 @transaction.atomic
@@ -131,7 +135,7 @@ def choice_assign_default(*, actor: User | None, decision: Decision, rule: str) 
         )
         for p in providers
     ]
-    picked = rules.pick_default(rule, candidates, seed=str(decision.public_id))
+    picked: int | None = rules.pick_default(rule, candidates, seed=str(decision.public_id))
     if picked is None:
         raise ValidationError({"rule": _("No approved provider with capacity can take this citizen.")})
     choice = Choice.objects.create(

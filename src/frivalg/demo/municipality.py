@@ -21,7 +21,9 @@ by `loader.Loader` (executemany / COPY) with ids numbered here, so nothing is re
 
 from __future__ import annotations
 
+import bisect
 import calendar
+import itertools
 import math
 import random
 import sys
@@ -359,14 +361,13 @@ class MunicipalityGenerator:
     # --- the run ------------------------------------------------------------------------------
 
     def run(self) -> DemoReport:
+        self.loader.defer_indexes([Citizen, Assessment, AssessmentScore, Decision, Choice, Absence, StaffMember, Visit])
         self._stage("reference", self._reference)
         self._stage("citizens", self._citizens)
         self._stage("needs", self._needs)
         self._stage("providers", self._providers_staff)
         self._stage("visits", self._visits)
-        started = time.perf_counter()
-        self.loader.finish()
-        self.stages.append(Stage("finish", time.perf_counter() - started, 0))
+        self._stage("indexes", self._finish)
         for model in self.loader._touched:
             self.counts[model._meta.label] = self.loader.written[model._meta.db_table]
         self.counts.update({"core.Municipality": 1, "core.District": len(self.districts),
@@ -377,6 +378,10 @@ class MunicipalityGenerator:
             visit_end=self.clock.day(self.visit_end), full_visit_history=self.full_history,
             counts=dict(self.counts), stages=list(self.stages),
         )
+
+    def _finish(self) -> int:
+        self.loader.finish()
+        return 0
 
     # --- 1. reference data ----------------------------------------------------------------------
 
@@ -546,6 +551,11 @@ class MunicipalityGenerator:
         switch_share = rules.YEARLY_SWITCH_SHARE * self.spec.months / 12
         active_private = rules.CALIBRATION.private_share / (1 - rules.DEFAULT_ASSIGNED_SHARE)
 
+        provider_pks = [p.pk for p in self.providers]
+        service_pks = {code: service.pk for code, service in self.services.items()}
+        tasks_of = {spec.code: f'["{spec.fsiii_code}"]' for spec in SERVICES}
+        private_options: dict[tuple[int, frozenset[str]], tuple[list[int], list[float]]] = {}
+
         def new_id(model: type[models.Model]) -> int:
             value = ids[model]
             ids[model] = value + 1
@@ -563,10 +573,15 @@ class MunicipalityGenerator:
                 return in_house, "default"
             draw = rng.random()
             if draw < active_private:
-                options = [self.provider_index[p.key] for p in CHOOSABLE_PRIVATE
-                           if eligible(self.provider_index[p.key], district, groups)]
-                weights = [PROVIDERS[o].weight for o in options]
-                return rng.choices(options, weights)[0], "active"
+                found = private_options.get((district, groups))
+                if found is None:
+                    options = [self.provider_index[p.key] for p in CHOOSABLE_PRIVATE
+                               if eligible(self.provider_index[p.key], district, groups)]
+                    cumulative = list(itertools.accumulate(PROVIDERS[o].weight for o in options))
+                    found = private_options[(district, groups)] = (options, cumulative)
+                options, cumulative = found
+                target = rng.random() * cumulative[-1]
+                return options[bisect.bisect_right(cumulative, target)], "active"
             non_profit = self.provider_index["DF"]
             if draw < active_private + NON_PROFIT_SHARE / (1 - rules.DEFAULT_ASSIGNED_SHARE) and eligible(
                 non_profit, district, groups
@@ -600,7 +615,7 @@ class MunicipalityGenerator:
                 plan = rules.care_plan(rng, weekly)
                 while i == 1 and not plan.practical_only():
                     plan = rules.care_plan(rng, weekly)
-                need = rules.severity(plan.weekly_minutes())
+                need = rules.severity(plan.weekly)
                 dementia = i == 2 or rng.random() < 0.06 + 0.35 * need
                 groups = frozenset(self.service_specs[g.service].group for g in plan.grants) & HOME_HELP_GROUPS
                 # Dates, as day indexes (0 = first day of the history).
@@ -643,7 +658,7 @@ class MunicipalityGenerator:
                     assessment_id = new_id(Assessment)
                     assessment_ids.append(assessment_id)
                     the_plan = plans[n_assessment][2] if n_assessment < len(plans) else plan
-                    notes, view = people.assessment_notes(rng, rules.severity(the_plan.weekly_minutes()), dementia)
+                    notes, view = people.assessment_notes(rng, rules.severity(the_plan.weekly), dementia)
                     if category == "refused":
                         notes += " Afslag: borgeren kan selv udføre opgaverne med hjælpemidler."
                     due = day + 365 if n_assessment == len(assessment_days) - 1 else None
@@ -688,13 +703,13 @@ class MunicipalityGenerator:
                     decided_at = stamp(decided_day, 570 + int(rng.random() * 360))
                     for grant in the_plan.grants:
                         spec = self.service_specs[grant.service]
-                        service = self.services[grant.service]
+                        service_id = service_pks[grant.service]
                         decision_id = new_id(Decision)
                         amount, unit, frequency, flexibility = _amount(grant, rng)
                         reason = _reason(spec, grant)
                         ended_at = stamp(plan_end, 600) if plan_end is not None else decided_at
                         decisions.append((decision_id, decided_at, ended_at, uuid_hex(uuids), municipality_id, citizen.id,
-                                          service.pk, assessment_ids[min(n_assessment, len(assessment_ids) - 1)],
+                                          service_id, assessment_ids[min(n_assessment, len(assessment_ids) - 1)],
                                           amount, unit, frequency, flexibility, clock.date(plan_start),
                                           clock.date(plan_end) if plan_end is not None else None, status, reason,
                                           citizen.caseworker, decided_at, clock.date(decided_day + 14)))
@@ -722,7 +737,7 @@ class MunicipalityGenerator:
                                 how, rule, by, text = "active", "", citizen.caseworker, p_reason
                             when = stamp(max(p_start - 7, decided_day), 660)
                             choices.append((choice_id, when, when, uuid_hex(uuids), municipality_id, decision_id,
-                                            self.providers[p_provider].pk, clock.date(p_start),
+                                            provider_pks[p_provider], clock.date(p_start),
                                             clock.date(p_end) if p_end is not None else None, how, rule, by, text,
                                             previous_choice))
                             previous_choice = choice_id
@@ -731,7 +746,7 @@ class MunicipalityGenerator:
                                 self.client_counts[key] = self.client_counts.get(key, 0) + 1
                         if grant.slots:
                             citizen.decisions.append(_VisitDecision(
-                                decision_id, service.pk, f'["{spec.fsiii_code}"]', plan_start, plan_end, grant.slots,
+                                decision_id, service_id, tasks_of[grant.service], plan_start, plan_end, grant.slots,
                                 [[p[0], p[1], (p[1], citizen.district), 0] for p in decision_periods]))
                             minutes = grant.weekly_minutes()
                             for p in decision_periods:
@@ -742,7 +757,7 @@ class MunicipalityGenerator:
                     draft_day = td + 7
                     when = stamp(td - int(rng.random() * 5), 630)
                     decisions.append((new_id(Decision), when, when, uuid_hex(uuids), municipality_id, citizen.id,
-                                      self.services[rules.SHOPPING].pk, assessment_ids[-1], "20", "minute", "week",
+                                      service_pks[rules.SHOPPING], assessment_ids[-1], "20", "minute", "week",
                                       "fixed", clock.date(draft_day), None, "draft",
                                       "Udkast: borgeren har bedt om hjælp til indkøb.", None, None, None))
                 # Absences: hospital stays and holidays during the history.

@@ -166,20 +166,34 @@ class Grant(NamedTuple):
 
 
 class CarePlan(NamedTuple):
+    """A citizen's grants; `weekly` is the granted home help (practical help and personal care)
+    in minutes per week, the figure the calibration is about."""
+
     grants: tuple[Grant, ...]
+    weekly: int
+    personal: bool
+    practical: bool
+
+    @classmethod
+    def of(cls, grants: tuple[Grant, ...]) -> CarePlan:
+        return cls(
+            grants,
+            sum(g.weekly_minutes() for g in grants if g.service in HOME_HELP_KEYS),
+            any(g.service in PERSONAL_KEYS for g in grants),
+            any(g.service in PRACTICAL_KEYS for g in grants),
+        )
 
     def weekly_minutes(self) -> int:
-        """Granted home help (practical help and personal care) in minutes per week."""
-        return sum(g.weekly_minutes() for g in self.grants if g.service in HOME_HELP_KEYS)
+        return self.weekly
 
     def has_personal_care(self) -> bool:
-        return any(g.service in PERSONAL_KEYS for g in self.grants)
+        return self.personal
 
     def has_practical_help(self) -> bool:
-        return any(g.service in PRACTICAL_KEYS for g in self.grants)
+        return self.practical
 
     def practical_only(self) -> bool:
-        return self.has_practical_help() and not self.has_personal_care()
+        return self.practical and not self.personal
 
     def visits_per_week(self) -> float:
         return sum(s.visits_per_week() for g in self.grants for s in g.slots)
@@ -274,12 +288,12 @@ def care_plan(rng: random.Random, weekly_minutes: int) -> CarePlan:
         grants.append(Grant(MEALS, rng.choice((5, 7, 7)), "week", ()))
     if rng.random() < 0.08 + 0.4 * heavy_share:
         grants.append(Grant(NURSING, 15, "week", (Slot(_clock(rng, 600, 900), 15, (_below(rng, 5),)),)))
-    return CarePlan(tuple(grants))
+    return CarePlan.of(tuple(grants))
 
 
 def scaled_plan(rng: random.Random, plan: CarePlan, factor: float) -> CarePlan:
     """The plan an earlier decision granted: the same services with `factor` of the time."""
-    return care_plan(rng, max(15, int(plan.weekly_minutes() * factor / 5) * 5))
+    return care_plan(rng, max(15, int(plan.weekly * factor / 5) * 5))
 
 
 # --- Function ability (FSIII) consistent with the granted hours --------------------------------
@@ -308,9 +322,9 @@ def fsiii_scores(rng: random.Random, plan: CarePlan, age: int, dementia: bool) -
     """Scores 0–4 (9 = not relevant) that explain the plan: practical help rests on J2, personal
     care on J1 and J3, dementia shows in J4; paid work is not relevant after 65. The noise is
     triangular, ±0.6."""
-    s = severity(plan.weekly_minutes())
-    personal = plan.has_personal_care()
-    practical = plan.has_practical_help()
+    s = severity(plan.weekly)
+    personal = plan.personal
+    practical = plan.practical
     random_ = rng.random
     j1 = 1.3 + 2.7 * s if personal else 0.3 + 0.8 * s
     j2 = 1.8 + 2.2 * s if practical else 1.0 + 2.0 * s

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
@@ -195,7 +196,11 @@ def _cell(value: RowValue) -> str:
 
 def _from_json(body: bytes) -> VisitImportIn:
     try:
-        return VisitImportIn.model_validate_json(body or b"{}")
+        data = json.loads(body or b"{}")
+    except ValueError as exc:
+        raise HttpError(400, "Cannot parse request body") from exc
+    try:
+        return VisitImportIn.model_validate(data)
     except pydantic.ValidationError as exc:
         raise NinjaValidationError([
             {**err, "loc": ("body", "payload", *err["loc"])} for err in exc.errors(include_url=False)

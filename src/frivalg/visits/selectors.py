@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from typing import Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from frivalg.core import roles
-from frivalg.core.models import Citizen
+from frivalg.core.models import Citizen, User
 from frivalg.core.selectors import (
     AnyUser,
     citizens_represented_by,
@@ -30,12 +30,12 @@ def _today_bounds(actor: AnyUser) -> tuple[datetime, datetime]:
     return start, datetime.combine(start.date() + timedelta(days=1), time.min, tz)
 
 
-def _visit_q(actor: AnyUser) -> Q:
+def _visit_q(actor: User) -> Q:
     allowed = Q(pk__in=[])
     if is_municipal_staff(actor) and has_permission(actor, roles.CITIZEN_VIEW_MUNICIPALITY):
-        allowed |= Q(municipality_id=actor.municipality_id)  # type: ignore[union-attr]
+        allowed |= Q(municipality_id=actor.municipality_id)
     if is_municipal_staff(actor) and has_permission(actor, roles.SETTLEMENT_RUN):
-        allowed |= Q(municipality_id=actor.municipality_id)  # type: ignore[union-attr]
+        allowed |= Q(municipality_id=actor.municipality_id)
     if has_permission(actor, roles.CITIZEN_VIEW_OWN):
         allowed |= Q(citizen__in=citizens_represented_by(actor).values("pk"))
     if has_permission(actor, roles.VISIT_VIEW_PROVIDER):
@@ -53,7 +53,7 @@ def visits_for(
     end: datetime | None = None,
     citizen: Citizen | None = None,
 ) -> QuerySet[Visit]:
-    if not actor.is_authenticated:
+    if not isinstance(actor, User):
         return Visit.objects.none()
     queryset = Visit.objects.filter(_visit_q(actor))
     if start is not None:
@@ -67,6 +67,8 @@ def visits_for(
 
 def visits_today_for(*, actor: AnyUser) -> QuerySet[Visit]:
     """Today's visits: a caregiver's own, or all of a provider's for its admin."""
+    if not isinstance(actor, User):
+        return Visit.objects.none()
     start, end = _today_bounds(actor)
     queryset = visits_for(actor=actor, start=start, end=end)
     if has_permission(actor, roles.VISIT_VIEW_OWN) and not has_permission(actor, roles.VISIT_VIEW_PROVIDER):
@@ -74,7 +76,7 @@ def visits_today_for(*, actor: AnyUser) -> QuerySet[Visit]:
     return queryset
 
 
-def visit_get(*, actor: AnyUser, public_id: Any) -> Visit:
+def visit_get(*, actor: AnyUser, public_id: UUID | str) -> Visit:
     return visits_for(actor=actor).get(public_id=public_id)
 
 

@@ -294,8 +294,8 @@ def visit_import(
             batch_size=1000,
         )
     result.created, result.updated = len(to_create), len(to_update)
-    municipality_ids = {v.municipality_id for v in [*to_create, *to_update]}
-    for municipality_id in sorted(municipality_ids) or [None]:
+    municipality_ids: list[int | None] = [*sorted({v.municipality_id for v in [*to_create, *to_update]})]
+    for municipality_id in municipality_ids or [None]:
         audit_record(actor=actor, municipality_id=municipality_id, action="visit.import", obj=provider,
                      payload={"source_system": source_system, "rows": len(rows), "created": result.created,
                               "updated": result.updated, "rejected_rows": len({r.row for r in result.rejected})})

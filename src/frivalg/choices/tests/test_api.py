@@ -73,7 +73,7 @@ def test_choice_errors(world, client, new_decision):
     assert response.json()["detail"][0]["field"] == "notice_days"
 
 
-@pytest.mark.parametrize("user", ["private_admin", "caregiver", "analyst"])
+@pytest.mark.parametrize("user", ["private_admin", "private_caregiver_user", "analyst"])
 def test_those_who_may_not_choose_are_refused(world, client, new_decision, user):
     client.force_login(getattr(world, user))
     response = post(client, f"/decisions/{new_decision.public_id}/choice", {"provider": str(world.private.public_id)})
