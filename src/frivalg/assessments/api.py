@@ -12,6 +12,7 @@ from frivalg.assessments.models import Assessment, Decision
 from frivalg.assessments.schemas import (
     AssessmentIn,
     AssessmentOut,
+    CitizenFilter,
     CitizenIn,
     CitizenOut,
     DecisionEndIn,
@@ -32,12 +33,12 @@ router = Router(tags=["Citizens, assessments and decisions"])
 
 @router.get("/citizens", response={200: list[CitizenOut], **ERRORS}, summary="Citizens I may see")
 @paginate(Pagination)
-def citizen_list(request: HttpRequest, q: str = Query("", max_length=100)) -> Iterable[Citizen]:
+def citizen_list(request: HttpRequest, filters: Query[CitizenFilter]) -> Iterable[Citizen]:
     """Without `q`: every citizen the caller may see. With `q` (staff): search by name, address
     or, for roles that may see it, the start of the national id number."""
     actor = actor_of(request)
-    if q.strip():
-        return selectors.citizen_search(actor=actor, query=q)
+    if filters.q.strip():
+        return selectors.citizen_search(actor=actor, query=filters.q)
     return citizens_visible_to(actor)
 
 

@@ -49,10 +49,10 @@ class AssessmentForm(forms.Form):
         label=_("Next reassessment due"), required=False, widget=DateInput(),
         help_text=_("Plan when the citizen's need is to be looked at again."),
     )
-    notes = forms.CharField(label=_("Observations"), required=False, widget=forms.Textarea(attrs={"rows": 4, "class": "input-width-xl"}))
-    citizen_view = forms.CharField(
-        label=_("The citizen's own view"), required=False, widget=forms.Textarea(attrs={"rows": 3, "class": "input-width-xl"})
-    )
+    notes = forms.CharField(label=_("Observations"), required=False,
+                            widget=forms.Textarea(attrs={"rows": 4, "class": "input-width-xl"}))
+    citizen_view = forms.CharField(label=_("The citizen's own view"), required=False,
+                                   widget=forms.Textarea(attrs={"rows": 3, "class": "input-width-xl"}))
 
     def __init__(self, *args: Any, conditions: Iterable[FsiiiConcept], scale: Iterable[FsiiiConcept],
                  **kwargs: Any) -> None:
@@ -102,7 +102,7 @@ class AssessmentForm(forms.Form):
         return mapping
 
 
-class AssessmentChoiceField(forms.ModelChoiceField):
+class AssessmentChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Assessment) -> str:
         return str(_("Assessment of %(date)s") % {"date": obj.assessed_on.isoformat()})
 

@@ -12,7 +12,7 @@ from ninja import Field, Schema
 from frivalg.assessments.models import DecisionStatus, Flexibility, Frequency, Scale
 from frivalg.catalogue.models import Unit
 from frivalg.core.models import Language
-from frivalg.core.schemas import Day, Input
+from frivalg.core.schemas import Day, Input, QueryInput
 from frivalg.core.selectors import citizen_can_see_national_id
 
 
@@ -42,7 +42,7 @@ class CitizenOut(Schema):
     @staticmethod
     def resolve_national_id(obj: Any, context: dict[str, Any]) -> str | None:
         actor = context["request"].auth
-        return obj.national_id if citizen_can_see_national_id(actor, obj) else None  # type: ignore[no-any-return]
+        return obj.national_id if citizen_can_see_national_id(actor, obj) else None
 
 
 class CitizenIn(Input):
@@ -163,6 +163,10 @@ class DecisionIn(Input):
 class DecisionEndIn(Input):
     valid_to: Day
     reason: str = Field(..., max_length=20_000)
+
+
+class CitizenFilter(QueryInput):
+    q: str = Field("", max_length=100, description="Search by name, address or (staff) national id number.")
 
 
 class DecisionFilter(Schema):

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -33,13 +33,14 @@ from frivalg.core import roles
 from frivalg.core.forms import SearchForm, add_service_errors
 from frivalg.core.models import Citizen
 from frivalg.core.selectors import citizen_can_see_national_id, citizen_get, has_permission, require
+from frivalg.core.views import AuthenticatedRequest
 from frivalg.visits.selectors import visits_for
 
 #: Reassessments due within this many days are flagged on the caseload.
 DUE_SOON_DAYS = 30
 
 
-def _require_staff_reader(request: HttpRequest) -> None:
+def _require_staff_reader(request: AuthenticatedRequest) -> None:
     """Citizen records are read by staff with the municipality-wide or the caseload variant."""
     if has_permission(request.user, roles.CITIZEN_VIEW_MUNICIPALITY):
         return
@@ -48,7 +49,7 @@ def _require_staff_reader(request: HttpRequest) -> None:
     raise PermissionDenied(roles.CITIZEN_VIEW_CASELOAD.description)
 
 
-def _citizen_or_404(request: HttpRequest, public_id: UUID) -> Citizen:
+def _citizen_or_404(request: AuthenticatedRequest, public_id: UUID) -> Citizen:
     try:
         return citizen_get(actor=request.user, public_id=public_id)
     except Citizen.DoesNotExist as missing:
@@ -60,7 +61,7 @@ def _area_names() -> dict[str, str]:
 
 
 @login_required
-def caseload(request: HttpRequest) -> HttpResponse:
+def caseload(request: AuthenticatedRequest) -> HttpResponse:
     require(request.user, roles.CITIZEN_VIEW_CASELOAD)
     search = SearchForm(request.GET or None)
     results = None
@@ -78,7 +79,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def citizen_record(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def citizen_record(request: AuthenticatedRequest, public_id: UUID) -> HttpResponse:
     _require_staff_reader(request)
     citizen = _citizen_or_404(request, public_id)
     now = timezone.now()
@@ -104,7 +105,7 @@ def citizen_record(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 
 @login_required
-def assessment_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def assessment_new(request: AuthenticatedRequest, public_id: UUID) -> HttpResponse:
     require(request.user, roles.ASSESSMENT_RECORD)
     citizen = _citizen_or_404(request, public_id)
     conditions = list(fsiii_concepts(group=fsiii.GROUP_CONDITIONS))
@@ -129,7 +130,7 @@ def assessment_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 
 @login_required
-def decision_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def decision_new(request: AuthenticatedRequest, public_id: UUID) -> HttpResponse:
     require(request.user, roles.DECISION_GRANT)
     citizen = _citizen_or_404(request, public_id)
     form = DecisionForm(
@@ -149,8 +150,9 @@ def decision_new(request: HttpRequest, public_id: UUID) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            deadline = date_format(decision.choice_deadline or decision.valid_from)
             messages.success(request, _("The decision is granted. The citizen can now choose a provider "
-                                        "until %(date)s.") % {"date": date_format(decision.choice_deadline)})
+                                        "until %(date)s.") % {"date": deadline})
             return redirect("assessments:citizen", public_id=citizen.public_id)
     return render(request, "assessments/decision_form.html", {
         "citizen": citizen, "form": form, "granted": DecisionStatus.GRANTED,

@@ -81,9 +81,7 @@ def rate_book(*, municipality_id: int, provider_kind: str, first_day: date, last
     """Unscoped, like rate_lookup: every rate for `provider_kind` in force on some day of
     [first_day, last_day]."""
     rows = (
-        Rate.objects.filter(
-            municipality_id=municipality_id, provider_kind=provider_kind, valid_from__lte=last_day
-        )
+        Rate.objects.filter(municipality_id=municipality_id, provider_kind=provider_kind, valid_from__lte=last_day)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=first_day))
         .values_list("service_id", "time_band", "valid_from", "valid_to", "amount_minor")
     )

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from frivalg.catalogue.selectors import rates_for
 from frivalg.core import roles
 from frivalg.core.selectors import municipality_of, require
+from frivalg.core.views import AuthenticatedRequest
 
 
 @login_required
-def rates(request: HttpRequest) -> HttpResponse:
+def rates(request: AuthenticatedRequest) -> HttpResponse:
     require(request.user, roles.RATE_MANAGE)
     today = timezone.localdate()
     municipality = municipality_of(request.user)

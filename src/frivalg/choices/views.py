@@ -8,7 +8,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -20,10 +20,11 @@ from frivalg.choices.services import choice_make, choice_switch
 from frivalg.core import roles
 from frivalg.core.forms import add_service_errors
 from frivalg.core.selectors import citizens_represented_by, has_permission, require
+from frivalg.core.views import AuthenticatedRequest
 from frivalg.visits.selectors import upcoming_visits_for
 
 
-def _require_may_choose(request: HttpRequest) -> None:
+def _require_may_choose(request: AuthenticatedRequest) -> None:
     if has_permission(request.user, roles.CHOICE_MAKE_OWN):
         return
     if has_permission(request.user, roles.CHOICE_MAKE_MUNICIPALITY):
@@ -32,7 +33,7 @@ def _require_may_choose(request: HttpRequest) -> None:
 
 
 @login_required
-def my_overview(request: HttpRequest) -> HttpResponse:
+def my_overview(request: AuthenticatedRequest) -> HttpResponse:
     require(request.user, roles.CITIZEN_VIEW_OWN)
     people = []
     for citizen in citizens_represented_by(request.user):
@@ -50,7 +51,7 @@ def my_overview(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def choose_provider(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def choose_provider(request: AuthenticatedRequest, public_id: UUID) -> HttpResponse:
     _require_may_choose(request)
     try:
         decision = decision_get(actor=request.user, public_id=public_id)

@@ -5,6 +5,7 @@ authorize steps. The router itself serves the municipality's reference data."""
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import (
     NON_FIELD_ERRORS,
     ObjectDoesNotExist,
@@ -48,7 +49,7 @@ class Session(APIKeyCookie):
     """The pages' login session. Writes must carry the CSRF token (`X-CSRFToken` header); the
     check runs only for a logged-in session, so a system without a session gets a clean 401."""
 
-    param_name = "sessionid"
+    param_name = settings.SESSION_COOKIE_NAME
 
     def _get_key(self, request: HttpRequest) -> str | None:
         if not request.user.is_authenticated:
@@ -203,30 +204,30 @@ def install_error_handlers(api: NinjaAPI) -> None:
             response["WWW-Authenticate"] = 'Bearer realm="frivalg"'
         return response
 
-    def on_input(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    def on_input(request: HttpRequest, exc: Any) -> HttpResponse:
         return respond(request, pydantic_errors(exc.errors), 422)
 
-    def on_service(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    def on_service(request: HttpRequest, exc: Any) -> HttpResponse:
         return respond(request, django_errors(exc), 422)
 
-    def on_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    def on_denied(request: HttpRequest, exc: Any) -> HttpResponse:
         message = str(exc) if str(exc) else _("You do not have permission to do this.")
         return respond(request, [error(message, "permission_denied")], 403)
 
-    def on_missing(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def on_missing(request: HttpRequest, exc: Any) -> HttpResponse:
         return respond(request, [error(_("Not found, or not yours to see."), "not_found")], 404)
 
-    def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    def on_unauthenticated(request: HttpRequest, exc: Any) -> HttpResponse:
         message = _("Log in, or send a valid API token: Authorization: Bearer fv_…")
         return respond(request, [error(message, "not_authenticated")], 401)
 
-    def on_http(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    def on_http(request: HttpRequest, exc: Any) -> HttpResponse:
         if exc.status_code == 400:
             return respond(request, [error(_("The request body could not be read: send valid JSON."),
                                            "parse_error")], 400)
         return respond(request, [error(exc.message, "error")], exc.status_code)
 
-    def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    def on_too_big(request: HttpRequest, exc: Any) -> HttpResponse:
         message = _("The request is too large: send the rows in smaller batches or as a file upload.")
         return respond(request, [error(message, "too_large")], 413)
 

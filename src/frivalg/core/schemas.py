@@ -50,16 +50,20 @@ def _without_null_characters(value: Any) -> Any:
     return value
 
 
-class Input(Schema):
-    """A request body: strings are stripped and may not hold NUL characters (the database refuses
-    them); unknown fields are refused rather than silently ignored."""
-
-    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+class QueryInput(Schema):
+    """Query parameters: strings may not hold NUL characters (the database refuses them)."""
 
     @field_validator("*")
     @classmethod
     def _no_null_characters(cls, value: Any) -> Any:
         return _without_null_characters(value)
+
+
+class Input(QueryInput):
+    """A request body: strings are stripped and may not hold NUL characters; unknown fields are
+    refused rather than silently ignored."""
+
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
 
 
 def _date_in_range(value: date) -> date:

@@ -10,12 +10,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from frivalg.core import roles
+from frivalg.core.models import User
 from frivalg.core.selectors import audit_events_for, require
 from frivalg.core.templatetags.frivalg_ui import role_home_url_name
 
 
+class AuthenticatedRequest(HttpRequest):
+    """A request behind login_required: its user is a User (for the type checker)."""
+
+    user: User
+
+
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     """`/`: each role's own home page."""
     url_name = role_home_url_name(request.user)
     if url_name is None:
@@ -33,7 +40,7 @@ class LogoutView(auth_views.LogoutView):
 
 
 @login_required
-def audit(request: HttpRequest) -> HttpResponse:
+def audit(request: AuthenticatedRequest) -> HttpResponse:
     require(request.user, roles.AUDIT_VIEW)
     events = audit_events_for(request.user).select_related("actor")
     page = Paginator(events, 50).get_page(request.GET.get("page"))

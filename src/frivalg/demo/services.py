@@ -17,7 +17,7 @@ from frivalg.catalogue.services import fsiii_load
 from frivalg.core.models import User
 from frivalg.core.services import audit_record
 from frivalg.demo.loader import Loader, OrmLoader
-from frivalg.demo.municipality import LOGINS, PROVIDERS, DemoReport, DemoSpec, MunicipalityGenerator
+from frivalg.demo.municipality import LOGINS, PROVIDERS, DemoReport, DemoSpec, MunicipalityGenerator, Stage
 from frivalg.demo.selectors import demo_municipality
 
 
@@ -63,9 +63,9 @@ def demo_generate(*, spec: DemoSpec, progress: bool = True, reference: bool = Fa
         loader = (OrmLoader if reference else Loader)(connection)
         report = MunicipalityGenerator(spec, loader, progress=progress).run()
         if check:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             connection.check_constraints(table_names=list(loader.written))
-            report.stages[-1].seconds += time.perf_counter() - started
+            report.stages.append(Stage("check", time.perf_counter() - started, 0, time.process_time() - cpu))
         payload = {
             "spec": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in asdict(spec).items()},
             "counts": report.counts,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from frivalg.assessments.rules import TIME_UNITS, weekly_hours
+from frivalg.assessments.rules import TIME_UNITS
 
 HHI_MAX = Decimal(10000)
 HHI_MODERATE_FROM = Decimal(1500)
@@ -80,9 +80,30 @@ class GrantGroup:
     amount: Decimal
 
 
+#: Days in an average month (assessments.rules uses the same 365/12).
+DAYS_PER_MONTH = Decimal(365) / Decimal(12)
+
+
+def daily_amount(amount: Decimal, frequency: str, period_days: int | None = None) -> Decimal:
+    """A grant's amount per day: per day as is, per week ÷ 7, per month ÷ 365/12, for the whole
+    period ÷ the period's days."""
+    if frequency == "day":
+        return amount
+    if frequency == "week":
+        return amount / 7
+    if frequency == "month":
+        return amount / DAYS_PER_MONTH
+    if frequency == "period":
+        if not period_days:
+            raise ValueError("a grant for the whole period needs the period's length")
+        return amount / period_days
+    raise ValueError(f"unknown frequency {frequency!r}")
+
+
 def granted_hours(groups: Iterable[GrantGroup], start: date, end: date) -> Decimal:
-    """Hours decided for the period [start, end): each grant's weekly hours (assessments.rules)
-    for the days it is in force. A grant 'for the whole period' without an end is left out."""
+    """Hours decided for the period [start, end): each grant's daily amount times the days it is
+    in force in the period. Grants not in time units, and grants 'for the whole period' with no
+    end date, are left out."""
     total = Decimal(0)
     for group in groups:
         if group.unit not in TIME_UNITS:
@@ -95,7 +116,8 @@ def granted_hours(groups: Iterable[GrantGroup], start: date, end: date) -> Decim
             if group.valid_to is None:
                 continue
             period_days = (group.valid_to - group.valid_from).days + 1
-        total += weekly_hours(group.amount, group.unit, group.frequency, period_days) * days / 7
+        minutes = daily_amount(group.amount, group.frequency, period_days) * days * TIME_UNITS[group.unit]
+        total += minutes / 60
     return total.quantize(HOURS_QUANTUM, rounding=ROUND_HALF_UP)
 
 

@@ -57,15 +57,11 @@ class KeyFigures:
 def _overlapping(period: Period, start: str = "valid_from", end: str = "valid_to") -> Q:
     """Rows valid (from/to inclusive) on some day of the period."""
     last_day = period.end - timedelta(days=1)
-    return Q(**{f"{start}__lte": last_day}) & (
-        Q(**{f"{end}__isnull": True}) | Q(**{f"{end}__gte": period.start})
-    )
+    return Q(**{f"{start}__lte": last_day}) & (Q(**{f"{end}__isnull": True}) | Q(**{f"{end}__gte": period.start}))
 
 
 def _decisions(municipality: Municipality, period: Period) -> QuerySet[Decision]:
-    return Decision.objects.filter(municipality=municipality, status__in=_GRANTED_STATUSES).filter(
-        _overlapping(period)
-    )
+    return Decision.objects.filter(municipality=municipality, status__in=_GRANTED_STATUSES).filter(_overlapping(period))
 
 
 def _granted(municipality: Municipality, period: Period) -> tuple[int, int, Decimal]:
@@ -74,9 +70,7 @@ def _granted(municipality: Municipality, period: Period) -> tuple[int, int, Deci
     citizens = decisions.aggregate(n=Count("citizen", distinct=True))["n"]
     timed = decisions.filter(unit__in=list(TIME_UNITS))
     timed_citizens = timed.aggregate(n=Count("citizen", distinct=True))["n"]
-    groups = (
-        timed.order_by().values("valid_from", "valid_to", "unit", "frequency").annotate(amount=Sum("amount"))
-    )
+    groups = timed.order_by().values("valid_from", "valid_to", "unit", "frequency").annotate(amount=Sum("amount"))
     hours = rules.granted_hours(
         (
             rules.GrantGroup(g["valid_from"], g["valid_to"], g["unit"], g["frequency"], Decimal(g["amount"]))
@@ -120,22 +114,16 @@ def key_figures(*, actor: AnyUser, period: Period) -> KeyFigures:
     )
     by_provider = {
         str(row["provider_id"]): row["clients"]
-        for row in choices.order_by()
-        .values("provider_id")
-        .annotate(clients=Count("decision__citizen", distinct=True))
+        for row in choices.order_by().values("provider_id").annotate(clients=Count("decision__citizen", distinct=True))
     }
     clients = choices.aggregate(n=Count("decision__citizen", distinct=True))["n"]
     private_clients = choices.exclude(provider__kind=ProviderKind.IN_HOUSE).aggregate(
         n=Count("decision__citizen", distinct=True)
     )["n"]
     how = choices.aggregate(total=Count("pk"), active=Count("pk", filter=Q(how=ChoiceHow.ACTIVE)))
-    switches = choices.filter(
-        previous__isnull=False, valid_from__gte=period.start, valid_from__lt=period.end
-    ).count()
+    switches = choices.filter(previous__isnull=False, valid_from__gte=period.start, valid_from__lt=period.end).count()
     providers_approved = (
-        Approval.objects.filter(
-            municipality=municipality, status__in=_ON_MARKET_STATUSES, valid_from__isnull=False
-        )
+        Approval.objects.filter(municipality=municipality, status__in=_ON_MARKET_STATUSES, valid_from__isnull=False)
         .filter(_overlapping(period))
         .aggregate(n=Count("provider", distinct=True))["n"]
     )

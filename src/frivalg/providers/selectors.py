@@ -40,12 +40,7 @@ def staff_member_of(user: AnyUser) -> StaffMember | None:
     """The user's (first) active staff row, with its provider; None for everyone else."""
     if not user.is_authenticated:
         return None
-    return (
-        StaffMember.objects.select_related("provider")
-        .filter(user_id=user.pk, active=True)
-        .order_by("id")
-        .first()
-    )
+    return StaffMember.objects.select_related("provider").filter(user_id=user.pk, active=True).order_by("id").first()
 
 
 def _staff_provider_q(user: User) -> Q:

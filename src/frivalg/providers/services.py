@@ -87,14 +87,8 @@ def provider_register(
         errors["owner_municipality"] = _("An in-house provider belongs to a municipality.")
     if kind != ProviderKind.IN_HOUSE and owner_municipality is not None:
         errors["owner_municipality"] = _("Only an in-house provider belongs to a municipality.")
-    if (
-        actor is not None
-        and owner_municipality is not None
-        and owner_municipality.pk != actor.municipality_id
-    ):
-        errors["owner_municipality"] = _(
-            "You can only register the in-house provider of your own municipality."
-        )
+    if actor is not None and owner_municipality is not None and owner_municipality.pk != actor.municipality_id:
+        errors["owner_municipality"] = _("You can only register the in-house provider of your own municipality.")
     if actor is not None and any(d.municipality_id != actor.municipality_id for d in district_list):
         errors["districts"] = _("Choose districts of your own municipality.")
     if errors:
@@ -232,9 +226,7 @@ def approval_capacity_set(
     *, actor: User, approval: Approval, capacity: int | None, accepting_new_clients: bool
 ) -> Approval:
     """A provider's admins state how many clients they take and whether they take new ones."""
-    if not (
-        is_provider_admin(actor, approval.provider_id) or _is_manager_of(actor, approval.municipality_id)
-    ):
+    if not (is_provider_admin(actor, approval.provider_id) or _is_manager_of(actor, approval.municipality_id)):
         raise PermissionDenied(_("Only the provider's administrators can change its capacity."))
     if capacity is not None and capacity < 1:
         raise ValidationError({"capacity": _("The capacity must be at least one client.")})

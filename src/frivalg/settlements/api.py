@@ -1,7 +1,6 @@
 """JSON API for settlement runs: compute a provider's month, read its lines, approve, export."""
 
 from collections.abc import Iterable
-from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
@@ -40,10 +39,11 @@ def run_create(request: HttpRequest, payload: RunIn) -> tuple[int, SettlementRun
 
 @router.get("/settlement-runs/{run_id}", response={200: RunDetailOut, **ERRORS},
             summary="One run with its lines")
-def run_detail(request: HttpRequest, run_id: UUID) -> dict[str, Any]:
+def run_detail(request: HttpRequest, run_id: UUID) -> SettlementRun:
     actor = actor_of(request)
     run = selectors.run_get(actor=actor, public_id=run_id)
-    return {**RunOut.from_orm(run).dict(), "lines": list(selectors.lines_for(actor=actor, run=run))}
+    run.visible_lines = list(selectors.lines_for(actor=actor, run=run))  # type: ignore[attr-defined]
+    return run
 
 
 @router.post("/settlement-runs/{run_id}/approve", response={200: RunOut, **ERRORS}, summary="Approve a draft")

@@ -137,9 +137,7 @@ def _zero(planned: int, performed: int, reason: str) -> LineResult:
     return LineResult(planned, performed, ZERO, 0, reason)
 
 
-def settle_visit(
-    facts: VisitFacts, hourly_minor: int | None, config: SettlementConfig = DEFAULT_CONFIG
-) -> LineResult:
+def settle_visit(facts: VisitFacts, hourly_minor: int | None, config: SettlementConfig = DEFAULT_CONFIG) -> LineResult:
     """The payment for one visit at `hourly_minor` per hour (None: no rate in force)."""
     if facts.status not in VISIT_STATUSES:
         raise ValueError(f"unknown visit status {facts.status!r}")
@@ -154,9 +152,7 @@ def settle_visit(
         notice = facts.planned_start - facts.cancelled_at if facts.cancelled_at is not None else timedelta(0)
         if notice >= config.late_cancellation_notice:
             return _zero(planned, 0, REASON_TIMELY_CANCELLATION)
-        payable = (Decimal(planned) * config.late_cancellation_share).quantize(
-            MINUTES_QUANTUM, rounding=ROUND_DOWN
-        )
+        payable = (Decimal(planned) * config.late_cancellation_share).quantize(MINUTES_QUANTUM, rounding=ROUND_DOWN)
         reason = REASON_LATE_CANCELLATION
         performed = 0
     else:

@@ -63,6 +63,10 @@ class LineOut(Schema):
 class RunDetailOut(RunOut):
     lines: list[LineOut]
 
+    @staticmethod
+    def resolve_lines(obj: Any) -> list[Any]:
+        return obj.visible_lines  # type: ignore[no-any-return]  # set by the endpoint from lines_for
+
 
 class RunIn(Input):
     provider: UUID

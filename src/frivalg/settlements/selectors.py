@@ -28,9 +28,7 @@ def runs_for(*, actor: AnyUser) -> QuerySet[SettlementRun]:
         allowed |= Q(municipality=municipality)
     if has_permission(actor, roles.SETTLEMENT_VIEW_PROVIDER):
         allowed |= Q(provider_id__in=admin_provider_ids_of(actor))
-    return SettlementRun.objects.filter(allowed).select_related(
-        "provider", "municipality", "created_by", "approved_by"
-    )
+    return SettlementRun.objects.filter(allowed).select_related("provider", "municipality", "created_by", "approved_by")
 
 
 def run_get(*, actor: AnyUser, public_id: UUID | str) -> SettlementRun:

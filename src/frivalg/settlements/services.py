@@ -68,9 +68,7 @@ def _settled_overlapping(run_filter: dict[str, object], period: Period) -> list[
 
 def _settled_error(runs: list[SettlementRun]) -> ValidationError:
     settled = ", ".join(str(Period(r.period_start, r.period_end)) for r in runs)
-    return ValidationError(
-        {"period": _("This provider is already settled for %(periods)s.") % {"periods": settled}}
-    )
+    return ValidationError({"period": _("This provider is already settled for %(periods)s.") % {"periods": settled}})
 
 
 def _lines(
@@ -215,9 +213,7 @@ def settlement_run_approve(*, actor: User, run: SettlementRun) -> SettlementRun:
     if run.status != RunStatus.DRAFT:
         raise ValidationError({"status": _("Only a draft can be approved.")})
     period = Period(run.period_start, run.period_end)
-    settled = _settled_overlapping(
-        {"municipality_id": run.municipality_id, "provider_id": run.provider_id}, period
-    )
+    settled = _settled_overlapping({"municipality_id": run.municipality_id, "provider_id": run.provider_id}, period)
     if settled:
         raise _settled_error(settled)
     run.status = RunStatus.APPROVED

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from frivalg.core import roles
 from frivalg.core.forms import add_service_errors
 from frivalg.core.selectors import has_permission, require
+from frivalg.core.views import AuthenticatedRequest
 from frivalg.providers.selectors import providers_for
 from frivalg.settlements.forms import SettlementRunForm
 from frivalg.settlements.models import RunStatus, SettlementRun
@@ -24,7 +25,7 @@ from frivalg.settlements.selectors import lines_for, run_get, runs_for, totals_b
 from frivalg.settlements.services import settlement_run_approve, settlement_run_create
 
 
-def _require_reader(request: HttpRequest) -> None:
+def _require_reader(request: AuthenticatedRequest) -> None:
     """Finance reads its municipality's runs; a provider's admins their provider's runs."""
     if has_permission(request.user, roles.SETTLEMENT_RUN):
         return
@@ -33,7 +34,7 @@ def _require_reader(request: HttpRequest) -> None:
     raise PermissionDenied(roles.SETTLEMENT_RUN.description)
 
 
-def _run_or_404(request: HttpRequest, public_id: UUID) -> SettlementRun:
+def _run_or_404(request: AuthenticatedRequest, public_id: UUID) -> SettlementRun:
     try:
         return run_get(actor=request.user, public_id=public_id)
     except SettlementRun.DoesNotExist as missing:
@@ -41,7 +42,7 @@ def _run_or_404(request: HttpRequest, public_id: UUID) -> SettlementRun:
 
 
 @login_required
-def runs(request: HttpRequest) -> HttpResponse:
+def runs(request: AuthenticatedRequest) -> HttpResponse:
     _require_reader(request)
     may_create = has_permission(request.user, roles.SETTLEMENT_RUN)
     form = None
@@ -65,7 +66,7 @@ def runs(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def run_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def run_detail(request: AuthenticatedRequest, public_id: UUID) -> HttpResponse:
     _require_reader(request)
     run = _run_or_404(request, public_id)
     lines = lines_for(actor=request.user, run=run).order_by("visit__planned_start", "id")
@@ -79,7 +80,7 @@ def run_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def run_approve(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def run_approve(request: AuthenticatedRequest, public_id: UUID) -> HttpResponse:
     require(request.user, roles.SETTLEMENT_APPROVE)
     run = _run_or_404(request, public_id)
     try:

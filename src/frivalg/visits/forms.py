@@ -17,12 +17,12 @@ from frivalg.core.forms import DateInput, TimeInput
 from frivalg.providers.models import StaffMember
 
 
-class ClientChoiceField(forms.ModelChoiceField):
+class ClientChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Choice) -> str:
         return f"{obj.decision.citizen.full_name} – {obj.decision.service.name}"
 
 
-class CaregiverChoiceField(forms.ModelChoiceField):
+class CaregiverChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: StaffMember) -> str:
         return obj.pseudonym
 

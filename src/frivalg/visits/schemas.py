@@ -20,7 +20,7 @@ from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from pydantic_core import PydanticCustomError
 
-from frivalg.core.schemas import Day, FieldError, Input, Moment
+from frivalg.core.schemas import Day, FieldError, Input, Moment, QueryInput
 from frivalg.providers.schemas import ProviderRef
 from frivalg.visits.rules import IMPORT_FIELDS
 
@@ -112,7 +112,7 @@ class MissedIn(Input):
 RowValue = str | int | float | bool | None | list[str]
 
 
-class ImportOptions(Schema):
+class ImportOptions(QueryInput):
     """For a CSV body or upload, which has no room for them: the JSON body carries its own."""
 
     source_system: str | None = Field(None, max_length=60, description="The system the rows come from.")
@@ -146,10 +146,15 @@ class VisitImportOut(Schema):
     rejected: list[RejectedRowOut]
 
 
-class VisitImportErrorOut(VisitImportOut):
-    """No row could be stored: the error shape, plus the import's answer."""
+class VisitImportErrorOut(Schema):
+    """The error shape. When the rows were read but none could be stored, the import's answer
+    comes with it; for a request that could not be read, only `detail`."""
 
     detail: list[FieldError]
+    created: int | None = None
+    updated: int | None = None
+    rejected_rows: int | None = None
+    rejected: list[RejectedRowOut] | None = None
 
 
 IMPORT_REQUEST_BODY = {

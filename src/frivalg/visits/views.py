@@ -10,8 +10,8 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from frivalg.core import roles
 from frivalg.core.forms import add_service_errors
 from frivalg.core.periods import Period
 from frivalg.core.selectors import require
+from frivalg.core.views import AuthenticatedRequest
 from frivalg.providers.models import StaffMember
 from frivalg.providers.selectors import caregivers_for, staff_member_of
 from frivalg.visits.forms import VisitPlanForm
@@ -30,12 +31,12 @@ from frivalg.visits.selectors import visit_get, visits_for, visits_today_for
 from frivalg.visits.services import visit_check_in, visit_check_out, visit_plan
 
 
-def _is_htmx(request: HttpRequest) -> bool:
+def _is_htmx(request: AuthenticatedRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
 @login_required
-def today(request: HttpRequest) -> HttpResponse:
+def today(request: AuthenticatedRequest) -> HttpResponse:
     require(request.user, roles.VISIT_CHECK)
     return render(request, "visits/today.html", {
         "visits": list(visits_today_for(actor=request.user)),
@@ -43,7 +44,7 @@ def today(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _check(request: HttpRequest, public_id: UUID, service: Callable[..., Visit], done: str) -> HttpResponse:
+def _check(request: AuthenticatedRequest, public_id: UUID, service: Callable[..., Visit], done: str) -> HttpResponse:
     require(request.user, roles.VISIT_CHECK)
     try:
         visit = visit_get(actor=request.user, public_id=public_id)
@@ -66,18 +67,18 @@ def _check(request: HttpRequest, public_id: UUID, service: Callable[..., Visit],
 
 @login_required
 @require_POST
-def check_in(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def check_in(request: AuthenticatedRequest, public_id: UUID) -> HttpResponse:
     return _check(request, public_id, visit_check_in, _("Checked in at %(citizen)s."))
 
 
 @login_required
 @require_POST
-def check_out(request: HttpRequest, public_id: UUID) -> HttpResponse:
+def check_out(request: AuthenticatedRequest, public_id: UUID) -> HttpResponse:
     return _check(request, public_id, visit_check_out, _("Checked out from %(citizen)s."))
 
 
 @login_required
-def provider_home(request: HttpRequest) -> HttpResponse:
+def provider_home(request: AuthenticatedRequest) -> HttpResponse:
     require(request.user, roles.PROVIDER_VIEW_CLIENTS)
     month = Period.month_of(timezone.localdate())
     start, end = month.local_bounds(timezone.get_current_timezone_name())
@@ -93,7 +94,7 @@ def provider_home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def plan(request: HttpRequest) -> HttpResponse:
+def plan(request: AuthenticatedRequest) -> HttpResponse:
     require(request.user, roles.PROVIDER_VIEW_CLIENTS)
     staff = staff_member_of(request.user)
     caregivers = (caregivers_for(actor=request.user, provider=staff.provider) if staff
@@ -107,6 +108,10 @@ def plan(request: HttpRequest) -> HttpResponse:
                                caregiver=form.cleaned_data["caregiver"])
         except ValidationError as error:
             add_service_errors(form, error, {"decision": "client", "planned_start": "start", "planned_end": "end"})
+        except PermissionDenied as denied:
+            # The client list holds only this provider's clients, so a refusal here is about the
+            # day: the provider does not deliver the decision then (before or after its choice).
+            form.add_error("day", str(denied))
         else:
             messages.success(request, _("The visit to %(citizen)s is planned.") % {"citizen": visit.citizen.full_name})
             return redirect("visits:provider_home")

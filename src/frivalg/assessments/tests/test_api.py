@@ -126,7 +126,8 @@ def test_assessment_errors_name_the_field(world, client):
     assert errors["scores"]["message"] == "Score at least one condition area."
     errors = fields(post(client, "/assessments", {**base, "scores": {"J1": 1}, "next_reassessment_due": "2026-01-01"}))
     assert "after the assessment" in errors["next_reassessment_due"]["message"]
-    errors = fields(post(client, "/assessments", {**base, "citizen": str(world.foreigner.public_id), "scores": {"J1": 1}}))
+    foreigner = str(world.foreigner.public_id)
+    errors = fields(post(client, "/assessments", {**base, "citizen": foreigner, "scores": {"J1": 1}}))
     assert errors["citizen"]["code"] == "not_found"
 
 

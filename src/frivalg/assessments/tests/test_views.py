@@ -5,8 +5,9 @@ from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
-from frivalg.assessments.models import Assessment, Decision
+from frivalg.assessments.models import Assessment, Decision, Frequency
 from frivalg.catalogue.services import fsiii_load
 from frivalg.core.models import AuditEvent
 
@@ -160,3 +161,14 @@ def test_grant_decision_with_another_municipalitys_service_is_refused(client, wo
 def test_grant_decision_forbidden_for_other_roles(client, world, who):
     client.force_login(getattr(world, who))
     assert client.post(citizen_url(world, "decision_new"), grant_data(world)).status_code == 403
+
+
+def test_model_labels_and_service_messages_are_translated(client, world):
+    with translation.override("da"):
+        assert str(Frequency.PER_WEEK.label) == "pr. uge"
+    client.force_login(world.assessor)
+    response = client.post(reverse("assessments:decision_new", args=[world.citizen.public_id]), {
+        "service": world.practical.pk, "amount": "0", "unit": "hour", "frequency": "week", "flexibility": "fixed",
+        "valid_from": "2026-01-01", "reason": "x",
+    })
+    assert "Omfanget skal være større end nul." in response.content.decode()

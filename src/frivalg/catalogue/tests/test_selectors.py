@@ -90,14 +90,8 @@ def test_rate_lookup_treats_valid_to_as_inclusive():
     assert lookup(date(2024, 12, 31)) is None
     assert lookup(date(2025, 12, 31)) == 40000
     assert lookup(date(2026, 1, 1)) == 42000
-    assert (
-        rate_lookup(service_id=service.pk, time_band="night", provider_kind="private", on=date(2026, 1, 1))
-        is None
-    )
-    assert (
-        rate_lookup(service_id=service.pk, time_band="day", provider_kind="in_house", on=date(2026, 1, 1))
-        is None
-    )
+    assert rate_lookup(service_id=service.pk, time_band="night", provider_kind="private", on=date(2026, 1, 1)) is None
+    assert rate_lookup(service_id=service.pk, time_band="day", provider_kind="in_house", on=date(2026, 1, 1)) is None
 
 
 def test_rate_book_answers_like_rate_lookup_in_one_query(django_assert_num_queries):

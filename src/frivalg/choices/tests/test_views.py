@@ -108,7 +108,8 @@ def test_provider_of_another_municipality_cannot_be_chosen(client, world, new_de
 def test_another_citizens_decision_is_404(client, world):
     client.force_login(world.citizen_user)
     assert client.get(choose_url(world.neighbour_decision)).status_code == 404
-    assert client.post(choose_url(world.foreign_decision), {"provider": str(world.in_house.public_id)}).status_code == 404
+    response = client.post(choose_url(world.foreign_decision), {"provider": str(world.in_house.public_id)})
+    assert response.status_code == 404
 
 
 @pytest.mark.parametrize("who", ["finance", "private_admin", "private_caregiver_user"])

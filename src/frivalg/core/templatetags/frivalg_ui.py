@@ -99,7 +99,7 @@ def organisation_name(user: Any) -> str:
         return municipality.name
     staff = user.provider_staff.filter(active=True).select_related("provider").first()
     if staff is not None:
-        return staff.provider.name
+        return str(staff.provider.name)
     citizen = citizens_represented_by(user).select_related("municipality").first()
     if citizen is not None:
         return citizen.municipality.name

@@ -104,3 +104,56 @@ def test_unknown_page_is_a_404_page(client, world):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert "main-content" in response.content.decode()
+
+
+def _unescape(text):
+    return text.replace('\\n', "\n").replace('\\"', '"').replace("\\\\", "\\")
+
+
+def _po_entries(path):
+    """(msgid, [msgstr…], fuzzy) per entry of a .po file, header excluded."""
+    entries, current, field, fuzzy = [], None, None, False
+    for raw in [*path.read_text(encoding="utf-8").splitlines(), ""]:
+        line = raw.strip()
+        if not line:
+            if current and current["msgid"]:
+                entries.append((_unescape(current["msgid"]), [_unescape(m) for m in current["msgstr"]], fuzzy))
+            current, field, fuzzy = None, None, False
+            continue
+        if line.startswith("#,") and "fuzzy" in line:
+            fuzzy = True
+        if line.startswith("#"):
+            continue
+        current = current or {"msgid": "", "msgstr": []}
+        keyword, _, rest = line.partition(" ")
+        if keyword in ("msgid", "msgid_plural"):
+            field = "msgid"
+            current["msgid"] += rest.strip('"') if keyword == "msgid" else ""
+        elif keyword.startswith("msgstr"):
+            field = "msgstr"
+            current["msgstr"].append(rest.strip('"'))
+        elif line.startswith('"') and field == "msgid":
+            current["msgid"] += line.strip('"')
+        elif line.startswith('"') and field == "msgstr":
+            current["msgstr"][-1] += line.strip('"')
+    return entries
+
+
+def test_danish_catalogue_is_complete_and_compiled():
+    import gettext
+    from pathlib import Path
+
+    import frivalg
+
+    locale = Path(frivalg.__file__).parent / "locale"
+    po = locale / "da" / "LC_MESSAGES" / "django.po"
+    entries = _po_entries(po)
+    assert len(entries) > 500
+    untranslated = [msgid for msgid, msgstrs, fuzzy in entries if fuzzy or not all(msgstrs)]
+    assert untranslated == []
+    with (locale / "da" / "LC_MESSAGES" / "django.mo").open("rb") as compiled:
+        catalog = gettext.GNUTranslations(compiled)._catalog
+    singular = {msgid: msgstrs[0] for msgid, msgstrs, _fuzzy in entries if len(msgstrs) == 1}
+    stale = [msgid for msgid, msgstr in singular.items() if catalog.get(msgid) != msgstr]
+    assert stale == [], "run compilemessages"
+    assert (locale / "en" / "LC_MESSAGES" / "django.mo").exists()

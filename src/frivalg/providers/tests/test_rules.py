@@ -29,8 +29,12 @@ def test_allowed_transitions(current, new):
 
 def test_every_other_transition_is_refused():
     allowed = {
-        ("applied", "approved"), ("applied", "rejected"), ("approved", "suspended"), ("approved", "terminated"),
-        ("suspended", "approved"), ("suspended", "terminated"),
+        ("applied", "approved"),
+        ("applied", "rejected"),
+        ("approved", "suspended"),
+        ("approved", "terminated"),
+        ("suspended", "approved"),
+        ("suspended", "terminated"),
     }
     for current, new in product(STATUSES, repeat=2):
         assert rules.approval_transition_allowed(current, new) is ((current, new) in allowed)
@@ -39,5 +43,5 @@ def test_every_other_transition_is_refused():
 
 def test_final_states_can_be_applied_for_again_and_adverse_decisions_need_reasons():
     assert all(not rules.APPROVAL_TRANSITIONS[state] for state in rules.REAPPLICABLE)
-    assert rules.NEEDS_REASON == {"rejected", "suspended", "terminated"}
+    assert {"rejected", "suspended", "terminated"} == rules.NEEDS_REASON
     assert [s for s in STATUSES if rules.can_deliver(s)] == ["approved"]

@@ -76,6 +76,5 @@ def test_only_the_provider_s_own_admins_list_its_caregivers(world):
     listed = set(caregivers_for(actor=world.private_admin, provider=world.private))
     assert world.private_caregiver in listed
     assert former not in listed
-    for user in (world.other_admin, world.in_house_admin, world.private_caregiver_user, world.finance,
-                 AnonymousUser()):
+    for user in (world.other_admin, world.in_house_admin, world.private_caregiver_user, world.finance, AnonymousUser()):
         assert not caregivers_for(actor=user, provider=world.private).exists()

@@ -27,10 +27,17 @@ def audit(action):
 
 # provider_register
 
+
 def test_register_a_private_provider(world):
-    provider = provider_register(actor=world.finance, name="  Hjem & Hjerte ApS ", kind="private",
-                                 org_number="12345678", contact_email="post@hjem.dk", languages=["da", "ar"],
-                                 districts=[world.north])
+    provider = provider_register(
+        actor=world.finance,
+        name="  Hjem & Hjerte ApS ",
+        kind="private",
+        org_number="12345678",
+        contact_email="post@hjem.dk",
+        languages=["da", "ar"],
+        districts=[world.north],
+    )
     assert provider.name == "Hjem & Hjerte ApS"
     assert list(provider.districts.all()) == [world.north]
     event = audit("provider.register").get()
@@ -88,6 +95,7 @@ def test_register_refuses_a_taken_organisation_number(world):
 
 # approval_apply
 
+
 def test_a_provider_admin_applies_for_its_own_provider(world):
     service = ServiceFactory(municipality=world.muni, code="NEW")
     approval = approval_apply(actor=world.private_admin, provider=world.private, service=service, capacity=20)
@@ -141,14 +149,16 @@ def test_a_rejected_provider_applies_again(world):
 
 # approval_decide
 
+
 def applied(world):
     service = ServiceFactory(municipality=world.muni, code="NEW")
     return ApprovalFactory(provider=world.private, service=service, status="applied", valid_from=None)
 
 
 def test_approve_an_application(world):
-    approval = approval_decide(actor=world.finance, approval=applied(world), status="approved", reason="",
-                               valid_from=date(2027, 1, 1))
+    approval = approval_decide(
+        actor=world.finance, approval=applied(world), status="approved", reason="", valid_from=date(2027, 1, 1)
+    )
     assert approval.status == "approved"
     assert approval.valid_from == date(2027, 1, 1)
     assert approval.decided_by == world.finance
@@ -164,8 +174,9 @@ def test_suspend_reinstate_and_terminate(world):
     assert approval.status == "suspended"
     approval = approval_decide(actor=world.finance, approval=approval, status="approved", reason="")
     assert approval.valid_from == date(2020, 1, 1)
-    approval = approval_decide(actor=world.finance, approval=approval, status="terminated", reason="Ophør",
-                               valid_to=date(2027, 3, 31))
+    approval = approval_decide(
+        actor=world.finance, approval=approval, status="terminated", reason="Ophør", valid_to=date(2027, 3, 31)
+    )
     assert approval.status == "terminated"
     assert approval.valid_to == date(2027, 3, 31)
     assert audit("approval.decide").count() == 3
@@ -181,16 +192,23 @@ def test_terminating_without_a_date_ends_today(world):
 
 @pytest.mark.parametrize(
     ("start", "new"),
-    [("applied", "suspended"), ("applied", "terminated"), ("approved", "applied"), ("approved", "rejected"),
-     ("rejected", "approved"), ("terminated", "approved"), ("suspended", "rejected"), ("approved", "approved")],
+    [
+        ("applied", "suspended"),
+        ("applied", "terminated"),
+        ("approved", "applied"),
+        ("approved", "rejected"),
+        ("rejected", "approved"),
+        ("terminated", "approved"),
+        ("suspended", "rejected"),
+        ("approved", "approved"),
+    ],
 )
 def test_illegal_transitions_are_refused_on_status(world, start, new):
     approval = Approval.objects.get(provider=world.private, service=world.practical)
     Approval.objects.filter(pk=approval.pk).update(status=start)
     approval.refresh_from_db()
     with pytest.raises(ValidationError) as error:
-        approval_decide(actor=world.finance, approval=approval, status=new, reason="Grund",
-                        valid_from=date(2027, 1, 1))
+        approval_decide(actor=world.finance, approval=approval, status=new, reason="Grund", valid_from=date(2027, 1, 1))
     assert "status" in error.value.message_dict
     approval.refresh_from_db()
     assert approval.status == start
@@ -202,8 +220,10 @@ def test_illegal_transitions_are_refused_on_status(world, start, new):
     [
         ({"status": "approved", "reason": ""}, "valid_from"),
         ({"status": "rejected", "reason": "  "}, "reason"),
-        ({"status": "approved", "reason": "", "valid_from": date(2027, 2, 1), "valid_to": date(2027, 1, 1)},
-         "valid_to"),
+        (
+            {"status": "approved", "reason": "", "valid_from": date(2027, 2, 1), "valid_to": date(2027, 1, 1)},
+            "valid_to",
+        ),
         ({"status": "granted", "reason": ""}, "status"),
     ],
 )
@@ -216,15 +236,21 @@ def test_decide_rejects_bad_input_on_the_field(world, arguments, field):
 @pytest.mark.parametrize("user", ["other_finance", "private_admin", "assessor", "analyst"])
 def test_decide_needs_a_manager_of_the_municipality(world, user):
     with pytest.raises(PermissionDenied):
-        approval_decide(actor=getattr(world, user), approval=applied(world), status="approved", reason="",
-                        valid_from=date(2027, 1, 1))
+        approval_decide(
+            actor=getattr(world, user),
+            approval=applied(world),
+            status="approved",
+            reason="",
+            valid_from=date(2027, 1, 1),
+        )
 
 
 def test_the_audit_row_is_part_of_the_same_transaction(world):
     approval = applied(world)
     with pytest.raises(RuntimeError), transaction.atomic():
-        approval_decide(actor=world.finance, approval=approval, status="approved", reason="",
-                        valid_from=date(2027, 1, 1))
+        approval_decide(
+            actor=world.finance, approval=approval, status="approved", reason="", valid_from=date(2027, 1, 1)
+        )
         assert audit("approval.decide").exists()
         raise RuntimeError("roll back")
     approval.refresh_from_db()
@@ -234,8 +260,9 @@ def test_the_audit_row_is_part_of_the_same_transaction(world):
 
 def test_capacity_is_set_by_the_provider_s_admins(world):
     approval = Approval.objects.get(provider=world.private, service=world.practical)
-    approval = approval_capacity_set(actor=world.private_admin, approval=approval, capacity=12,
-                                     accepting_new_clients=False)
+    approval = approval_capacity_set(
+        actor=world.private_admin, approval=approval, capacity=12, accepting_new_clients=False
+    )
     assert (approval.capacity, approval.accepting_new_clients) == (12, False)
     assert audit("approval.capacity").exists()
     with pytest.raises(PermissionDenied):
@@ -247,10 +274,12 @@ def test_capacity_is_set_by_the_provider_s_admins(world):
 
 # staff_member_add
 
+
 def test_a_provider_admin_adds_a_caregiver(world):
     user = UserFactory(role="caregiver")
-    member = staff_member_add(actor=world.private_admin, provider=world.private, user=user, pseudonym=" HJ02 ",
-                              role="caregiver")
+    member = staff_member_add(
+        actor=world.private_admin, provider=world.private, user=user, pseudonym=" HJ02 ", role="caregiver"
+    )
     assert member.pseudonym == "HJ02"
     assert member.active
     assert audit("staff_member.add").get().payload["pseudonym"] == "HJ02"
@@ -268,14 +297,24 @@ def test_a_manager_adds_the_first_admin_of_a_provider_in_its_municipality(world)
 @pytest.mark.parametrize("user", ["other_admin", "private_caregiver_user", "other_finance", "in_house_admin"])
 def test_others_may_not_add_people_to_a_provider(world, user):
     with pytest.raises(PermissionDenied):
-        staff_member_add(actor=getattr(world, user), provider=world.private, user=UserFactory(role="caregiver"),
-                         pseudonym="X1", role="caregiver")
+        staff_member_add(
+            actor=getattr(world, user),
+            provider=world.private,
+            user=UserFactory(role="caregiver"),
+            pseudonym="X1",
+            role="caregiver",
+        )
 
 
 def test_staff_member_add_rejects_bad_input_on_the_field(world):
     def add(**changes):
-        arguments = {"actor": world.private_admin, "provider": world.private, "user": None, "pseudonym": "NEW",
-                     "role": "caregiver"} | changes
+        arguments = {
+            "actor": world.private_admin,
+            "provider": world.private,
+            "user": None,
+            "pseudonym": "NEW",
+            "role": "caregiver",
+        } | changes
         with pytest.raises(ValidationError) as error:
             staff_member_add(**arguments)
         return error.value.message_dict
@@ -290,8 +329,9 @@ def test_staff_member_add_rejects_bad_input_on_the_field(world):
 
 
 def test_a_caregiver_without_a_login_can_be_added_and_people_can_leave(world):
-    member = staff_member_add(actor=world.private_admin, provider=world.private, user=None, pseudonym="VIK1",
-                              role="caregiver")
+    member = staff_member_add(
+        actor=world.private_admin, provider=world.private, user=None, pseudonym="VIK1", role="caregiver"
+    )
     assert member.user is None
     member = staff_member_deactivate(actor=world.private_admin, member=world.private_caregiver)
     assert not member.active

@@ -12,7 +12,7 @@ from frivalg.visits.models import Visit
 from frivalg.visits.tests.factories import VisitFactory
 
 API = "/api/v1"
-YESTERDAY = (date.today() - timedelta(days=2)).isoformat()
+YESTERDAY = (date.today() - timedelta(days=1)).isoformat()
 
 
 def post(client, path, payload, **extra):

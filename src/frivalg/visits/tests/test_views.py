@@ -42,7 +42,7 @@ def test_check_in_with_htmx_returns_the_row(client, world):
     response = client.post(url("check_in", world.visit), **HTMX)
     assert response.status_code == 200
     html = response.content.decode()
-    assert html.lstrip().startswith(f'<tr id="visit-{world.visit.public_id}"')
+    assert html.lstrip().startswith(f'<li class="visit-card" id="visit-{world.visit.public_id}"')
     assert url("check_out", world.visit) in html
     assert "<html" not in html
 
@@ -133,3 +133,11 @@ def test_plan_for_another_providers_client_is_refused(client, world):
     assert "client" in response.context["form"].errors
     response = client.post(reverse("visits:plan"), plan_data(world, caregiver=str(world.in_house_caregiver.public_id)))
     assert "caregiver" in response.context["form"].errors
+
+
+def test_plan_on_a_day_the_provider_does_not_deliver_is_a_field_error(client, world):
+    client.force_login(world.private_admin)
+    before = world.choice.valid_from - timedelta(days=3)
+    response = client.post(reverse("visits:plan"), plan_data(world, day=before.isoformat()))
+    assert response.status_code == 200
+    assert "day" in response.context["form"].errors

@@ -68,9 +68,11 @@ class Command(BaseCommand):
             call_command("runserver", options["addrport"], use_reloader=False)
 
     def _report(self, report: DemoReport) -> None:
+        self.stdout.write(f"  {'stage':<10} {'wall':>7}    {'cpu':>7}  {'rows':>12}")
         for stage in report.stages:
-            self.stdout.write(f"  {stage.name:<10} {stage.seconds:7.1f} s  {stage.rows:>12,} rows")
-        self.stdout.write(f"  {'total':<10} {report.seconds:7.1f} s  {report.rows:>12,} rows")
+            self.stdout.write(f"  {stage.name:<10} {stage.seconds:7.1f} s  {stage.cpu_seconds:7.1f} s  {stage.rows:>12,}")
+        cpu = sum(stage.cpu_seconds for stage in report.stages)
+        self.stdout.write(f"  {'total':<10} {report.seconds:7.1f} s  {cpu:7.1f} s  {report.rows:>12,}")
         window = "the whole history" if report.full_visit_history else "the most recent days (visit budget)"
         self.stdout.write(
             f"Visits from {report.visit_start} to {report.visit_end} ({window}); decisions and choices from "
