@@ -1,8 +1,10 @@
 """The JSON API at /api/v1: one NinjaAPI that mounts every app's router, accepts a login session
 or a bearer token on every endpoint, and answers every refusal in one error shape."""
 
-from django.http import HttpRequest
-from ninja import NinjaAPI, Schema
+from uuid import UUID
+
+from django.http import Http404, HttpRequest
+from ninja import NinjaAPI, Router, Schema
 
 from frivalg.assessments.api import router as assessments_router
 from frivalg.catalogue.api import router as catalogue_router
@@ -50,7 +52,7 @@ install_error_handlers(api)
 
 
 class UserOut(Schema):
-    id: str
+    id: UUID
     username: str
     first_name: str
     last_name: str
@@ -58,7 +60,7 @@ class UserOut(Schema):
 
 
 class CitizenRef(Schema):
-    id: str
+    id: UUID
     first_name: str
     last_name: str
 
@@ -77,13 +79,13 @@ def me(request: HttpRequest) -> dict[str, object]:
     actor = actor_of(request)
     staff = staff_member_of(actor)
     return {
-        "user": {"id": str(actor.public_id), "username": actor.username, "first_name": actor.first_name,
+        "user": {"id": actor.public_id, "username": actor.username, "first_name": actor.first_name,
                  "last_name": actor.last_name, "email": actor.email},
         "roles": sorted(roles_of(actor)),
         "permissions": [p.codename for p in roles.ALL_PERMISSIONS if has_permission(actor, p)],
         "municipality": municipality_of(actor),
         "provider": staff.provider if staff is not None else None,
-        "represents": [{"id": str(c.public_id), "first_name": c.first_name, "last_name": c.last_name}
+        "represents": [{"id": c.public_id, "first_name": c.first_name, "last_name": c.last_name}
                        for c in citizens_represented_by(actor)],
     }
 
@@ -96,3 +98,22 @@ api.add_router("/", providers_router)
 api.add_router("/", catalogue_router)
 api.add_router("/", settlements_router)
 api.add_router("/", followup_router)
+
+#: Last: any other path under /api/v1 is a 404 in the API's error shape, not an HTML page.
+unknown = Router(auth=None)
+
+
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+@unknown.api_operation(METHODS, "/{path:rest}", include_in_schema=False)
+def unknown_path(request: HttpRequest, rest: str) -> None:
+    raise Http404(rest)
+
+
+@unknown.api_operation(METHODS, "/", include_in_schema=False)
+def api_root(request: HttpRequest) -> None:
+    raise Http404("/")
+
+
+api.add_router("/", unknown)

@@ -6,37 +6,15 @@ manager (finance) creates a settlement draft and sees the visit's line. axe-core
 from datetime import timedelta
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 
 from frivalg.assessments.tests.factories import AssessmentFactory
-from frivalg.core.tests.factories import PASSWORD, CitizenFactory, UserFactory
+from frivalg.core.tests.factories import CitizenFactory, UserFactory
 from frivalg.settlements.models import SettlementLine
 from frivalg.visits.models import Visit
+from tests.browser.pages import assert_accessible, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-AXE = Axe()
-WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
-
-def assert_accessible(page, checked):
-    """No axe-core violation of WCAG 2.1 A/AA on the page as it is now."""
-    results = AXE.run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA}})
-    assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
-    checked.append(page.url)
-
-
-def log_in(browser, live_server, username):
-    context = browser.new_context(locale="da-DK", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("main button[type=submit]")
-    return context, page
-
 
 @pytest.fixture
 def journey_world(transactional_db):

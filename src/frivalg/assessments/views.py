@@ -4,6 +4,7 @@ assessment and granting a decision. Each view: parse → authorize → one servi
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlencode
 from uuid import UUID
 
 from django.contrib import messages
@@ -68,10 +69,12 @@ def caseload(request: AuthenticatedRequest) -> HttpResponse:
     if search.is_valid() and search.cleaned_data["q"]:
         results = citizen_search(actor=request.user, query=search.cleaned_data["q"])[:50]
     page = Paginator(caseload_for(actor=request.user), 50).get_page(request.GET.get("page"))
+    keep = urlencode({"q": search.cleaned_data["q"]}) if results is not None else ""
     return render(request, "assessments/caseload.html", {
         "search": search,
         "results": results,
         "page": page,
+        "keep": keep,
         "awaiting_choice": decisions_awaiting_choice(actor=request.user).order_by("choice_deadline")[:20],
         "due_soon": timezone.localdate() + timedelta(days=DUE_SOON_DAYS),
         "today": timezone.localdate(),

@@ -52,7 +52,7 @@ def read(path: Path | None = None) -> tuple[str, list[Concept]]:
             code = str(node["code"])
             display = str(node.get("display", ""))
             yield Concept(code, display, str(node.get("definition", "")), parent, group or display)
-            yield from walk(list(node.get("concept", [])), code, group or display)  # type: ignore[arg-type]
+            yield from walk(list(node.get("concept", [])), code, group or display)  # type: ignore[call-overload]
 
     concepts.extend(walk(document["concept"], "", ""))
     return str(document["version"]), concepts

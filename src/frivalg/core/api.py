@@ -8,12 +8,15 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core.exceptions import (
     NON_FIELD_ERRORS,
+    BadRequest,
     ObjectDoesNotExist,
     PermissionDenied,
     RequestDataTooBig,
+    SuspiciousOperation,
     ValidationError,
 )
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI, Router
@@ -231,6 +234,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
         message = _("The request is too large: send the rows in smaller batches or as a file upload.")
         return respond(request, [error(message, "too_large")], 413)
 
+    def on_unreadable(request: HttpRequest, exc: Any) -> HttpResponse:
+        return respond(request, [error(_("The request could not be read."), "bad_request")], 400)
+
     api.add_exception_handler(NinjaValidationError, on_input)
     api.add_exception_handler(ValidationError, on_service)
     api.add_exception_handler(PermissionDenied, on_denied)
@@ -239,6 +245,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(AuthenticationError, on_unauthenticated)
     api.add_exception_handler(HttpError, on_http)
     api.add_exception_handler(RequestDataTooBig, on_too_big)
+    api.add_exception_handler(MultiPartParserError, on_unreadable)
+    api.add_exception_handler(BadRequest, on_unreadable)
+    api.add_exception_handler(SuspiciousOperation, on_unreadable)
 
 
 # --- the municipality's reference data -----------------------------------------------------

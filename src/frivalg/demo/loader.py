@@ -47,6 +47,7 @@ class Loader:
         self._touched: list[type[models.Model]] = []
         self._statements: dict[tuple[type[models.Model], tuple[str, ...]], str] = {}
         self._deferred: list[str] = []
+        self._deferred_constraints: list[str] = []
         if self.vendor == "postgresql":
             self.datetime_suffix = "+00"
         elif self.vendor != "sqlite":
@@ -109,23 +110,32 @@ class Loader:
                     copy.write_row(row)
 
     def defer_indexes(self, models_: Sequence[type[models.Model]]) -> None:
-        """Drop the secondary indexes of these tables until `finish` creates them again: building
-        an index once over all rows costs a fraction of updating it row by row (on SQLite about
-        14 µs a visit instead of 29). Inside the transaction, so a failure restores them. Indexes
-        that enforce a constraint on PostgreSQL stay."""
+        """Drop the secondary indexes (and on PostgreSQL the foreign keys) of these tables until
+        `finish` creates them again: building an index once over all rows costs a fraction of
+        updating it row by row (on SQLite about 14 µs a visit instead of 29 on the benchmark
+        machine), and PostgreSQL validates a re-added foreign key with one join instead of one
+        deferred trigger per row. All inside the transaction, so a failure restores them."""
         with self.connection.cursor() as cursor:
             for model in models_:
                 table = model._meta.db_table
                 if self.vendor == "sqlite":
                     cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
                                    "AND sql IS NOT NULL", [table])
-                else:
-                    cursor.execute(
-                        "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
-                        "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
-                        "WHERE t.relname = %s AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid)",
-                        [table],
-                    )
+                    for name, definition in cursor.fetchall():
+                        cursor.execute(f'DROP INDEX "{name}"')
+                        self._deferred.append(definition)
+                    continue
+                cursor.execute(
+                    "SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+                    "WHERE c.conrelid = %s::regclass AND c.contype = 'f'", [table])
+                for name, definition in cursor.fetchall():
+                    cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+                    self._deferred_constraints.append(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+                cursor.execute(
+                    "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+                    "JOIN pg_class i ON i.oid = x.indexrelid "
+                    "WHERE x.indrelid = %s::regclass "
+                    "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid)", [table])
                 for name, definition in cursor.fetchall():
                     cursor.execute(f'DROP INDEX "{name}"')
                     self._deferred.append(definition)
@@ -134,9 +144,10 @@ class Loader:
         """Create the deferred indexes; after explicit ids, let PostgreSQL's id sequences continue
         past them."""
         with self.connection.cursor() as cursor:
-            for definition in self._deferred:
+            for definition in self._deferred + self._deferred_constraints:
                 cursor.execute(definition)
         self._deferred.clear()
+        self._deferred_constraints.clear()
         if self.vendor != "postgresql" or not self._touched:
             return
         statements = self.connection.ops.sequence_reset_sql(no_style(), self._touched)

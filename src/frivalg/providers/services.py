@@ -106,11 +106,12 @@ def provider_register(
     )
     if district_list:
         provider.districts.add(*district_list)
+    audit_municipality = owner_municipality.pk if owner_municipality is not None else None
+    if actor is not None:
+        audit_municipality = actor.municipality_id
     audit_record(
         actor=actor,
-        municipality_id=actor.municipality_id
-        if actor is not None
-        else (owner_municipality.pk if owner_municipality is not None else None),
+        municipality_id=audit_municipality,
         action="provider.register",
         obj=provider,
         payload={"name": name, "kind": kind, "org_number": org_number},

@@ -127,18 +127,20 @@ def visit_create(request: HttpRequest, payload: VisitPlanIn) -> tuple[int, Visit
 
 
 @router.post("/visits/{visit_id}/check-in", response={200: VisitOut, **ERRORS}, summary="Check a visit in")
-def visit_check_in(request: HttpRequest, visit_id: UUID, payload: CheckIn) -> Visit:
+def visit_check_in(request: HttpRequest, visit_id: UUID, payload: CheckIn | None = None) -> Visit:
     actor = actor_of(request)
     require(actor, roles.VISIT_CHECK)
     visit = selectors.visit_get(actor=actor, public_id=visit_id)
+    payload = payload or CheckIn()
     return services.visit_check_in(actor=actor, visit=visit, at=payload.at, method=payload.method)
 
 
 @router.post("/visits/{visit_id}/check-out", response={200: VisitOut, **ERRORS}, summary="Check a visit out")
-def visit_check_out(request: HttpRequest, visit_id: UUID, payload: CheckIn) -> Visit:
+def visit_check_out(request: HttpRequest, visit_id: UUID, payload: CheckIn | None = None) -> Visit:
     actor = actor_of(request)
     require(actor, roles.VISIT_CHECK)
     visit = selectors.visit_get(actor=actor, public_id=visit_id)
+    payload = payload or CheckIn()
     return services.visit_check_out(actor=actor, visit=visit, at=payload.at, method=payload.method)
 
 
@@ -153,8 +155,8 @@ def visit_cancel(request: HttpRequest, visit_id: UUID, payload: CancelIn) -> Vis
 
 @router.post("/visits/{visit_id}/missed", response={200: VisitOut, **ERRORS},
              summary="Mark a visit as missed")
-def visit_missed(request: HttpRequest, visit_id: UUID, payload: MissedIn) -> Visit:
+def visit_missed(request: HttpRequest, visit_id: UUID, payload: MissedIn | None = None) -> Visit:
     actor = actor_of(request)
     require(actor, roles.VISIT_VIEW_PROVIDER)
     visit = selectors.visit_get(actor=actor, public_id=visit_id)
-    return services.visit_mark_missed(actor=actor, visit=visit, note=payload.note)
+    return services.visit_mark_missed(actor=actor, visit=visit, note=payload.note if payload else "")

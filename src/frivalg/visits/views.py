@@ -4,13 +4,14 @@ admin's clients and visits of the month, and planning a visit."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -26,9 +27,12 @@ from frivalg.core.views import AuthenticatedRequest
 from frivalg.providers.models import StaffMember
 from frivalg.providers.selectors import caregivers_for, staff_member_of
 from frivalg.visits.forms import VisitPlanForm
-from frivalg.visits.models import Visit
+from frivalg.visits.models import Visit, VisitStatus
 from frivalg.visits.selectors import visit_get, visits_for, visits_today_for
 from frivalg.visits.services import visit_check_in, visit_check_out, visit_plan
+
+#: Rows per page in the provider's lists (an in-house provider has thousands of visits a month).
+PAGE_SIZE = 50
 
 
 def _is_htmx(request: AuthenticatedRequest) -> bool:
@@ -82,13 +86,14 @@ def provider_home(request: AuthenticatedRequest) -> HttpResponse:
     require(request.user, roles.PROVIDER_VIEW_CLIENTS)
     month = Period.month_of(timezone.localdate())
     start, end = month.local_bounds(timezone.get_current_timezone_name())
-    visits = list(visits_for(actor=request.user, start=start, end=end))
+    visits = visits_for(actor=request.user, start=start, end=end)
+    by_status = visits.order_by().values("status").annotate(count=Count("id")).order_by("status")
     staff = staff_member_of(request.user)
     return render(request, "visits/provider_home.html", {
         "provider": staff.provider if staff else None,
-        "clients": clients_for(actor=request.user),
-        "visits": visits,
-        "status_counts": sorted(Counter(visit.get_status_display() for visit in visits).items()),
+        "clients": Paginator(clients_for(actor=request.user), PAGE_SIZE).get_page(request.GET.get("clients")),
+        "visits": Paginator(visits, PAGE_SIZE).get_page(request.GET.get("visits")),
+        "status_counts": [(VisitStatus(row["status"]).label, row["count"]) for row in by_status],
         "month": month.start,
     })
 

@@ -249,3 +249,17 @@ def test_error_bodies_are_json(world, client):
     response = client.get(f"{API}/me")
     assert response["Content-Type"].startswith("application/json")
     json.loads(response.content)
+
+
+@pytest.mark.parametrize("path", ["/nope", "/visits/a/b/c", "/", "/me/"])
+def test_an_unknown_path_is_a_json_404(world, client, path):
+    response = client.get(API + path, HTTP_ACCEPT_LANGUAGE="en")
+    assert assert_error_shape(response, 404)[0]["code"] == "not_found"
+
+
+def test_known_paths_are_not_swallowed_by_the_fallback(world, client):
+    client.force_login(world.assessor)
+    assert client.get(f"{API}/me").status_code == 200
+    assert client.get(f"{API}/openapi.json").status_code == 200
+    assert client.get(f"{API}/docs").status_code == 200
+    assert client.delete(f"{API}/me").status_code == 405

@@ -106,7 +106,7 @@ def test_the_caregiver_checks_in_and_out(world, client):
     assert checked_in.json()["check_in_method"] == "app"
     again = first_error(post(client, f"/visits/{world.visit.public_id}/check-in", {}))
     assert again == {"field": "status", "message": "Only a planned visit can be checked in.", "code": "invalid"}
-    checked_out = post(client, f"/visits/{world.visit.public_id}/check-out", {})
+    checked_out = client.post(f"{API}/visits/{world.visit.public_id}/check-out", content_type="application/json")
     assert checked_out.status_code == 200, checked_out.content
     body = checked_out.json()
     assert body["status"] == "done"
@@ -313,3 +313,17 @@ def test_local_times_that_do_not_exist_or_exist_twice_are_rejected(world, client
     assert response.status_code == 422
     assert response.json()["rejected"][0]["field"] == "planned_start"
     assert datetime.fromisoformat(moment)  # the text itself is a valid ISO date and time
+
+
+def test_a_body_over_the_size_limit_is_413(world, client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    client.force_login(world.private_admin)
+    rows = import_rows(world) * 10
+    response = post(client, "/visits/import", {"source_system": "planner", "rows": rows})
+    assert first_error(response, 413)["code"] == "too_large"
+
+
+def test_a_broken_multipart_body_is_400(world, client):
+    client.force_login(world.private_admin)
+    response = client.post(f"{API}/visits/import", b"--x\r\nnonsense", content_type="multipart/form-data")
+    assert first_error(response, 400)["code"] == "bad_request"

@@ -1,0 +1,250 @@
+"""Benchmark of the demo generator: `python -m frivalg.demo.bench` (what `make bench` runs).
+
+Each run is a child process with its own throw-away SQLite database under var/bench/, so its
+peak memory (maxrss) and timings are its own:
+
+1. the default demo (2,000 citizens, 12 months) — what `make demo` generates;
+2. 100,000 citizens, 12 months — the size the foundation issue asks to generate in about a minute;
+3. the reference: 1,000 citizens, 1 month, written once by the bulk path and once row by row
+   through the ORM (`Model.save()`), the same rows both times, to report the ratio.
+
+Writes docs/benchmarks.md (the machine, the date, the load, every stage)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+PROJECT_DIR = Path(__file__).resolve().parents[3]
+
+
+def _var_dir() -> Path:
+    return Path(os.environ.get("FRIVALG_VAR_DIR", PROJECT_DIR / "var"))
+
+
+def _child(name: str, citizens: int, months: int, reference: bool, visit_budget: int | None) -> dict[str, Any]:
+    """One run, in this (child) process: migrate a fresh database, generate, report as JSON."""
+    database = _var_dir() / "bench" / f"{name}.sqlite3"
+    database.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "frivalg.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from frivalg.demo.municipality import DemoSpec
+    from frivalg.demo.services import demo_generate
+
+    started = time.perf_counter()
+    call_command("migrate", interactive=False, verbosity=0)
+    migrate_seconds = time.perf_counter() - started
+    spec = DemoSpec(seed=1, citizens=citizens, months=months, visit_budget=visit_budget)
+    started = time.perf_counter()
+    report = demo_generate(spec=spec, progress=sys.stderr.isatty(), reference=reference)
+    wall = time.perf_counter() - started
+    result = {
+        "name": name,
+        "citizens": citizens,
+        "months": months,
+        "path": "orm" if reference else "bulk",
+        "visit_budget": visit_budget,
+        "migrate_seconds": migrate_seconds,
+        "wall_seconds": wall,
+        "cpu_seconds": sum(stage.cpu_seconds for stage in report.stages),
+        "stages": [vars(stage) for stage in report.stages],
+        "rows": report.rows,
+        "counts": report.counts,
+        "history_start": report.history_start.isoformat(),
+        "visit_start": report.visit_start.isoformat(),
+        "visit_end": report.visit_end.isoformat(),
+        "full_visit_history": report.full_visit_history,
+        "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "database_mb": database.stat().st_size / 1024 / 1024,
+    }
+    database.unlink(missing_ok=True)
+    return result
+
+
+def _run(name: str, citizens: int, months: int, *, reference: bool = False,
+         visit_budget: int | None = None) -> dict[str, Any]:
+    command = [sys.executable, "-m", "frivalg.demo.bench", "--child", name, "--citizens", str(citizens),
+               "--months", str(months), "--visit-budget", str(visit_budget or 0)]
+    if reference:
+        command.append("--reference")
+    print(f"· {name}: {citizens:,} citizens, {months} months, {'ORM row by row' if reference else 'bulk'} …",
+          file=sys.stderr, flush=True)
+    done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)  # noqa: S603
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def _machine() -> dict[str, str]:
+    memory = "?"
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import django
+
+    return {
+        "CPU": f"{os.cpu_count()} × {cpu}",
+        "memory": memory,
+        "OS": platform.platform(),
+        "Python": platform.python_version(),
+        "SQLite": sqlite3.sqlite_version,
+        "Django": django.get_version(),
+    }
+
+
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} / {five:.2f} / {fifteen:.2f}"
+
+
+def _stage_table(run: dict[str, Any]) -> list[str]:
+    lines = ["| stage | wall s | CPU s | rows |", "|---|---:|---:|---:|"]
+    for stage in run["stages"]:
+        lines.append(f"| {stage['name']} | {stage['seconds']:.1f} | {stage['cpu_seconds']:.1f} | {stage['rows']:,} |")
+    lines.append(f"| **total** | **{run['wall_seconds']:.1f}** | **{run['cpu_seconds']:.1f}** | **{run['rows']:,}** |")
+    return lines
+
+
+def _markdown(runs: dict[str, dict[str, Any]], machine: dict[str, str], loads: tuple[str, str], started: str) -> str:
+    big, small = runs["large"], runs["default"]
+    bulk, orm = runs["reference-bulk"], runs["reference-orm"]
+    bulk_rate = bulk["rows"] / bulk["wall_seconds"]
+    orm_rate = orm["rows"] / orm["wall_seconds"]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`python -m frivalg.demo.bench`); do not edit by hand. Every run is a",
+        "separate process generating the demo municipality (seed 1) into a fresh SQLite database under",
+        "`var/bench/`; wall and CPU time per stage come from the generator, peak memory is the process's",
+        "maximum resident set size (`getrusage`). Migrating the empty database is not counted.",
+        "",
+        f"Run on {started}.",
+        "",
+        "| machine | |",
+        "|---|---|",
+        *[f"| {key} | {value} |" for key, value in machine.items()],
+        f"| load average (1/5/15 min) before | {loads[0]} |",
+        f"| load average after | {loads[1]} |",
+        "",
+        "A load average above the number of cores means other work shared the machine: wall time is",
+        "then longer than on an idle machine, CPU time much less so.",
+        "",
+        "## Summary",
+        "",
+        "| run | citizens | months | wall s | CPU s | rows | rows/s | peak memory | visits generated |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for key in ("default", "large", "reference-bulk", "reference-orm"):
+        run = runs[key]
+        window = ("whole history" if run["full_visit_history"]
+                  else f"{run['visit_start']} – {run['visit_end']} (budget)")
+        lines.append(
+            f"| {key} ({run['path']}) | {run['citizens']:,} | {run['months']} | {run['wall_seconds']:.1f} | "
+            f"{run['cpu_seconds']:.1f} | {run['rows']:,} | {run['rows'] / run['wall_seconds']:,.0f} | "
+            f"{run['maxrss_mb']:.0f} MB | {run['counts'].get('visits.Visit', 0):,}, {window} |"
+        )
+    lines += [
+        "",
+        f"The bulk path writes **{bulk_rate / orm_rate:.0f}×** as many rows a second as the row-by-row ORM",
+        f"path on the same 1,000-citizen municipality ({bulk_rate:,.0f} against {orm_rate:,.0f} rows/s).",
+        "",
+        f"## 100,000 citizens, {big['months']} months",
+        "",
+        f"Generated in **{big['wall_seconds']:.0f} s** wall ({big['cpu_seconds']:.0f} s CPU), peak memory "
+        f"**{big['maxrss_mb']:.0f} MB**, database {big['database_mb']:.0f} MB.",
+        "",
+        *_stage_table(big),
+        "",
+        "What it holds: every citizen's assessments, decisions, choices and absences for the whole",
+        f"history ({big['history_start']} on), and the visits of "
+        + ("the whole history." if big["full_visit_history"] else
+           f"{big['visit_start']} to {big['visit_end']} (exclusive): the visit budget of "
+           f"{big['visit_budget']:,} visits, centred on today — a year of visits at this size would be "
+           "about 35 million rows."),
+        "",
+        "| table | rows |",
+        "|---|---:|",
+        *[f"| {label} | {count:,} |" for label, count in sorted(big["counts"].items())],
+        "",
+        f"## 2,000 citizens, {small['months']} months (the default of `make demo`)",
+        "",
+        f"Generated in **{small['wall_seconds']:.0f} s** wall ({small['cpu_seconds']:.0f} s CPU), peak memory "
+        f"**{small['maxrss_mb']:.0f} MB**, with the visits of the whole history.",
+        "",
+        *_stage_table(small),
+        "",
+        "## Reference: the ORM row by row",
+        "",
+        "The same 1,000-citizen municipality (1 month) written by the bulk path and by one `save()` per row.",
+        "",
+        "### bulk",
+        "",
+        *_stage_table(bulk),
+        "",
+        "### ORM",
+        "",
+        *_stage_table(orm),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--citizens", type=int, default=100_000)
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--reference-citizens", type=int, default=1000)
+    parser.add_argument("--visit-budget", type=int, default=-1, help="0: no limit; default: the generator's")
+    parser.add_argument("--output", default=str(PROJECT_DIR / "docs" / "benchmarks.md"))
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--reference", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        budget = None if args.visit_budget == 0 else args.visit_budget
+        print(json.dumps(_child(args.child, args.citizens, args.months, args.reference, budget)))
+        return
+    from frivalg.demo.municipality import DEFAULT_VISIT_BUDGET
+
+    budget = DEFAULT_VISIT_BUDGET if args.visit_budget < 0 else (args.visit_budget or None)
+    started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    load_before = _load()
+    runs = {
+        "default": _run("default", 2000, 12, visit_budget=budget),
+        "large": _run("large", args.citizens, args.months, visit_budget=budget),
+        "reference-bulk": _run("reference-bulk", args.reference_citizens, 1, visit_budget=budget),
+        "reference-orm": _run("reference-orm", args.reference_citizens, 1, reference=True, visit_budget=budget),
+    }
+    text = _markdown(runs, _machine(), (load_before, _load()), started)
+    Path(args.output).write_text(text, encoding="utf-8")
+    shutil.rmtree(_var_dir() / "bench", ignore_errors=True)
+    large = runs["large"]
+    print(f"{large['citizens']:,} citizens: {large['wall_seconds']:.1f} s wall, {large['cpu_seconds']:.1f} s CPU, "
+          f"peak {large['maxrss_mb']:.0f} MB; written {args.output}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
