@@ -12,11 +12,11 @@ FSIII_SCORES = frozenset({0, 1, 2, 3, 4, 9})
 IPLOS_SCORES = frozenset({1, 2, 3, 4, 5})
 SCALES: Mapping[str, frozenset[int]] = {"fsiii": FSIII_SCORES, "iplos": IPLOS_SCORES}
 
-#: An average month has 52/12 weeks and 365/12 days; amounts are multiplied before dividing
-#: so that the same grant written in hours or minutes gives exactly the same result.
-WEEKS_PER_YEAR = Decimal(52)
+#: An average month has 365/12 days and a week 7: every conversion goes through the amount per
+#: day, so assessments, settlement and follow-up count granted time the same way.
 DAYS_PER_YEAR = Decimal(365)
 MONTHS_PER_YEAR = Decimal(12)
+DAYS_PER_WEEK = Decimal(7)
 TIME_UNITS: Mapping[str, int] = {"minute": 1, "hour": 60}
 
 #: Days a citizen has to choose a provider after a decision before the default rule applies.
@@ -40,19 +40,27 @@ def units_compatible(service_unit: str, decision_unit: str) -> bool:
     return service_unit == decision_unit
 
 
-def monthly_amount(amount: Decimal, frequency: str, period_days: int | None = None) -> Decimal:
-    """The amount per average month. A grant 'for the whole period' is spread over its days."""
+def daily_amount(amount: Decimal, frequency: str, period_days: int | None = None) -> Decimal:
+    """A grant's amount per day: per day as is, per week ÷ 7, per month ÷ 365/12, and a grant
+    for the whole period spread over the period's days."""
     if frequency == "day":
-        return amount * DAYS_PER_YEAR / MONTHS_PER_YEAR
-    if frequency == "week":
-        return amount * WEEKS_PER_YEAR / MONTHS_PER_YEAR
-    if frequency == "month":
         return amount
+    if frequency == "week":
+        return amount / DAYS_PER_WEEK
+    if frequency == "month":
+        return amount * MONTHS_PER_YEAR / DAYS_PER_YEAR
     if frequency == "period":
         if not period_days:
             raise ValueError("a grant for the whole period needs the period's length")
-        return amount * DAYS_PER_YEAR / MONTHS_PER_YEAR / Decimal(period_days)
+        return amount / Decimal(period_days)
     raise ValueError(f"unknown frequency {frequency!r}")
+
+
+def monthly_amount(amount: Decimal, frequency: str, period_days: int | None = None) -> Decimal:
+    """The amount per average month (365/12 days)."""
+    if frequency == "month":
+        return amount
+    return daily_amount(amount, frequency, period_days) * DAYS_PER_YEAR / MONTHS_PER_YEAR
 
 
 def monthly_minutes(amount: Decimal, unit: str, frequency: str, period_days: int | None = None) -> Decimal:
@@ -62,7 +70,11 @@ def monthly_minutes(amount: Decimal, unit: str, frequency: str, period_days: int
 
 
 def weekly_hours(amount: Decimal, unit: str, frequency: str, period_days: int | None = None) -> Decimal:
-    return monthly_minutes(amount, unit, frequency, period_days) * MONTHS_PER_YEAR / WEEKS_PER_YEAR / 60
+    if unit not in TIME_UNITS:
+        raise ValueError(f"{unit!r} is not a unit of time")
+    if frequency == "week":
+        return amount * TIME_UNITS[unit] / 60
+    return daily_amount(amount * TIME_UNITS[unit], frequency, period_days) * DAYS_PER_WEEK / 60
 
 
 def period_is_valid(valid_from: date, valid_to: date | None) -> bool:

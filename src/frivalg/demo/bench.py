@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> None:
         budget = None if args.visit_budget == 0 else args.visit_budget
         print(json.dumps(_child(args.child, args.citizens, args.months, args.reference, budget)))
         return
-    from frivalg.demo.municipality import DEFAULT_VISIT_BUDGET
+    from frivalg.demo.rules import DEFAULT_VISIT_BUDGET
 
     budget = DEFAULT_VISIT_BUDGET if args.visit_budget < 0 else (args.visit_budget or None)
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -53,8 +53,7 @@ from frivalg.visits.models import Absence, Visit
 
 #: The one password of every demo login (printed by `frivalg demo`).
 PASSWORD = "frivalg-demo"
-#: The visit window holds at most this many visits unless told otherwise (see the module doc).
-DEFAULT_VISIT_BUDGET = 1_500_000
+DEFAULT_VISIT_BUDGET = rules.DEFAULT_VISIT_BUDGET
 #: A caregiver delivers about 25 hours of visits a week.
 CAREGIVER_WEEKLY_MINUTES = 25 * 60
 

@@ -66,6 +66,10 @@ CALIBRATION = Calibration(
 DEFAULT_ASSIGNED_SHARE = 0.10
 #: Share of home-help recipients who switched provider during a year (Danish surveys: 5–10 %).
 YEARLY_SWITCH_SHARE = 0.07
+#: The visit window holds at most this many visits unless told otherwise: the whole history at the
+#: default 2,000 citizens (about 0.55 million), a window centred on today at 100,000 citizens
+#: (whose year would be about 35 million visits).
+DEFAULT_VISIT_BUDGET = 1_000_000
 
 
 def _below(rng: random.Random, n: int) -> int:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from frivalg.assessments.rules import TIME_UNITS
+from frivalg.assessments.rules import TIME_UNITS, daily_amount
 
 HHI_MAX = Decimal(10000)
 HHI_MODERATE_FROM = Decimal(1500)
@@ -78,26 +78,6 @@ class GrantGroup:
     unit: str
     frequency: str
     amount: Decimal
-
-
-#: Days in an average month (assessments.rules uses the same 365/12).
-DAYS_PER_MONTH = Decimal(365) / Decimal(12)
-
-
-def daily_amount(amount: Decimal, frequency: str, period_days: int | None = None) -> Decimal:
-    """A grant's amount per day: per day as is, per week ÷ 7, per month ÷ 365/12, for the whole
-    period ÷ the period's days."""
-    if frequency == "day":
-        return amount
-    if frequency == "week":
-        return amount / 7
-    if frequency == "month":
-        return amount / DAYS_PER_MONTH
-    if frequency == "period":
-        if not period_days:
-            raise ValueError("a grant for the whole period needs the period's length")
-        return amount / period_days
-    raise ValueError(f"unknown frequency {frequency!r}")
 
 
 def granted_hours(groups: Iterable[GrantGroup], start: date, end: date) -> Decimal:
