@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # serves the API docs' assets locally (no CDN)
     "frivalg.core",
     "frivalg.catalogue",
     "frivalg.providers",

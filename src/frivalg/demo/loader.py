@@ -59,7 +59,12 @@ class Loader:
             return int(cursor.fetchone()[0]) + 1
 
     def _columns(self, model: type[models.Model], fields: Sequence[str]) -> list[str]:
-        return [model._meta.get_field(name).column for name in fields]
+        columns = []
+        for name in fields:
+            field = model._meta.get_field(name)
+            assert isinstance(field, models.Field)
+            columns.append(str(field.column))
+        return columns
 
     def insert(self, model: type[models.Model], fields: Sequence[str], rows: Iterable[Row],
                progress: Callable[[int], None] | None = None, every: int = 20000,

@@ -2,8 +2,8 @@
 
 Stages (each timed, each with a progress bar on stderr):
 
-1. reference — the municipality, districts, the FSIII-coded catalogue, two years of rate tables,
-   providers and the staff logins (small: ORM `bulk_create`);
+1. reference — the municipality, districts, the FSIII-coded catalogue, rate tables for last year
+   and this year, providers and the logins (small: ORM `bulk_create`);
 2. citizens — people with Danish names, addresses, birth dates and fake CPR-shaped ids;
 3. needs — per citizen a care plan drawn from the published distribution of weekly hours
    (rules.py), FSIII assessments that explain it, decisions (with earlier ones kept when a
@@ -13,11 +13,15 @@ Stages (each timed, each with a progress bar on stderr):
 5. visits — every recurring visit of every decision inside the visit window, planned and (in the
    past) performed with the deviations of rules.visit_outcome, cancelled during absences.
 
-The volume is in the visits: 2,000 citizens × 12 months is about 0.6 million of them, 100,000
-citizens × 12 months would be about 35 million. The visit window is therefore the whole history
-while the estimated visits fit `visit_budget`, else the most recent days that do (always
-including the planned future days); the report says which window was generated. Rows are written
-by `loader.Loader` (executemany / COPY) with ids numbered here, so nothing is read back."""
+The volume is in the visits: 2,000 citizens × 12 months is about 0.55 million of them, 100,000
+citizens × 12 months would be about 30 million. The visit window is therefore the whole history
+while the estimated visits fit `visit_budget` (rules.DEFAULT_VISIT_BUDGET), else the days around
+today that do — a day back, a day ahead, in turn; the report says which window was generated.
+Assessments, decisions, choices and absences always cover the whole history.
+
+Rows are written by `loader.Loader` (executemany / COPY, secondary indexes built once at the end)
+with ids numbered here, so nothing is read back. Every stage draws from its own seeded stream:
+the same seed, day and time give the same municipality, public ids included."""
 
 from __future__ import annotations
 
@@ -250,7 +254,7 @@ class _Clock:
     def day(self, d: int) -> date:
         return self.base + timedelta(days=d)
 
-    def date(self, d: int) -> str:
+    def day_text(self, d: int) -> str:
         text = self._dates.get(d)
         if text is None:
             text = self._dates[d] = (self.base + timedelta(days=d)).isoformat()
@@ -265,10 +269,8 @@ class _Clock:
         if found is None:
             day = self.base + timedelta(days=d)
             first, last = self._offset(day, 0), self._offset(day, 23)
-            if first == last:
-                found = (first,) * 24
-            else:  # the night the clocks change
-                found = tuple(self._offset(day, hour) for hour in range(24))
+            # Per hour only on the nights the clocks change.
+            found = (first,) * 24 if first == last else tuple(self._offset(day, hour) for hour in range(24))
             self._offsets[d] = found
         return found
 
@@ -277,7 +279,7 @@ class _Clock:
         have changed on a DST day, so the noon offset holds and the UTC date is the local one."""
         entry = self._daytime.get(d)
         if entry is None:
-            entry = self._daytime[d] = (self.date(d), self.offsets(d)[12])
+            entry = self._daytime[d] = (self.day_text(d), self.offsets(d)[12])
         return entry[0] + self.seconds[minute * 60 - entry[1]]
 
     def local(self, d: int, minute: int) -> int:
@@ -287,7 +289,7 @@ class _Clock:
         d, s = divmod(t, 86400)
         text = self._dates.get(d)
         if text is None:
-            text = self.date(d)
+            text = self.day_text(d)
         return text + self.seconds[s]
 
     def of(self, moment: datetime) -> int:
@@ -295,13 +297,6 @@ class _Clock:
 
     def weekday(self, d: int) -> int:
         return (self.base_weekday + d) % 7
-
-
-class _Period(NamedTuple):
-    start: int  # day index, inclusive
-    provider: int  # index into PROVIDERS
-    team: tuple[int, ...]  # staff member ids (filled by the providers stage)
-    primary: int  # staff member id
 
 
 class _VisitDecision(NamedTuple):
@@ -408,8 +403,8 @@ class MunicipalityGenerator:
         rows = 0
         ids = self._rng("reference:uuid")
         self.municipality = Municipality.objects.create(
-            public_id=_uuid(ids), code=people.MUNICIPALITY_CODE, name=people.MUNICIPALITY_NAME, country="DK", currency="DKK",
-            time_zone="Europe/Copenhagen", language="da",
+            public_id=_uuid(ids), code=people.MUNICIPALITY_CODE, name=people.MUNICIPALITY_NAME, country="DK",
+            currency="DKK", time_zone="Europe/Copenhagen", language="da",
         )
         self.districts = District.objects.bulk_create(
             District(municipality=self.municipality, code=d.code, name=d.name, kind=d.kind) for d in people.DISTRICTS
@@ -422,8 +417,9 @@ class MunicipalityGenerator:
         if missing:
             raise RuntimeError(f"FSIII codes not loaded: {', '.join(missing)} (run catalogue.services.fsiii_load)")
         services = Service.objects.bulk_create(
-            Service(public_id=_uuid(ids), municipality=self.municipality, code=s.code, name=concepts[s.fsiii_code].display,
-                    care_level=s.care_level, fsiii_code=s.fsiii_code, fsiii_version=concepts[s.fsiii_code].version,
+            Service(public_id=_uuid(ids), municipality=self.municipality, code=s.code,
+                    name=concepts[s.fsiii_code].display, care_level=s.care_level, fsiii_code=s.fsiii_code,
+                    fsiii_version=concepts[s.fsiii_code].version,
                     unit=s.unit, legal_basis=s.legal_basis, voucher_design=s.voucher_design)
             for s in SERVICES
         )
@@ -433,7 +429,8 @@ class MunicipalityGenerator:
         rows += self._rates(ids)
         rows += self._users(rng, ids)
         self.providers = Provider.objects.bulk_create(
-            Provider(public_id=_uuid(ids), name=p.name, kind=p.kind, org_number=p.org_number, languages=list(p.languages),
+            Provider(public_id=_uuid(ids), name=p.name, kind=p.kind, org_number=p.org_number,
+                     languages=list(p.languages),
                      contact_name=f"{people.WOMEN[i]} {people.SURNAMES[i]}",
                      contact_email=f"kontakt@{p.prefix.lower()}.example.dk", contact_phone="",
                      description=p.description,
@@ -461,13 +458,15 @@ class MunicipalityGenerator:
         objects = []
         for spec in SERVICES:
             service = self.services[spec.code]
-            for years_back, valid_from, valid_to in ((1, last_year, this_year - timedelta(days=1)), (0, this_year, None)):
+            vintages = ((1, last_year, this_year - timedelta(days=1)), (0, this_year, None))
+            for years_back, valid_from, valid_to in vintages:
                 for band in rules.BAND_FACTORS:
                     for kind in rules.KIND_FACTORS:
                         amount = (rules.meal_price_minor(years_back) if spec.group == "meals"
                                   else rules.hourly_rate_minor(spec.group, band, kind, years_back))
-                        objects.append(Rate(public_id=_uuid(ids), municipality=self.municipality, service=service, time_band=band,
-                                            provider_kind=kind, amount_minor=amount, valid_from=valid_from,
+                        objects.append(Rate(public_id=_uuid(ids), municipality=self.municipality, service=service,
+                                            time_band=band, provider_kind=kind, amount_minor=amount,
+                                            valid_from=valid_from,
                                             valid_to=valid_to))
         Rate.objects.bulk_create(objects)
         self.counts["catalogue.Rate"] = len(objects)
@@ -494,7 +493,8 @@ class MunicipalityGenerator:
         groups = {g.name: g.pk for g in Group.objects.all()}
         through = User.groups.through
         through.objects.bulk_create(
-            through(user_id=user.pk, group_id=groups[role]) for user, (_u, role, *_rest) in zip(users, wanted, strict=True)
+            through(user_id=user.pk, group_id=groups[role])
+            for user, (_u, role, *_rest) in zip(users, wanted, strict=True)
         )
         self.users = {u.username: u for u in users}
         self.assessors = [self.users["assessor"].pk] + [self.users[f"assessor{n}"].pk
@@ -558,7 +558,9 @@ class MunicipalityGenerator:
         clock = self.clock
         td = self.today_index
         municipality_id = self.municipality.pk
-        ids = {model: self.loader.next_id(model) for model in (Assessment, AssessmentScore, Decision, Choice, Absence)}
+        ids: dict[type[models.Model], int] = {
+            model: self.loader.next_id(model) for model in (Assessment, AssessmentScore, Decision, Choice, Absence)
+        }
         assessments: list[Row] = []
         scores: list[Row] = []
         decisions: list[Row] = []
@@ -683,9 +685,10 @@ class MunicipalityGenerator:
                         notes += " Afslag: borgeren kan selv udføre opgaverne med hjælpemidler."
                     due = day + 365 if n_assessment == len(assessment_days) - 1 else None
                     when = stamp(day, 600)
-                    assessments.append((assessment_id, when, when, uuid_hex(base, assessment_id, uuids), municipality_id, citizen.id,
-                                        citizen.caseworker, clock.date(day), "fsiii", notes, view,
-                                        clock.date(due) if due is not None else None))
+                    assessments.append((assessment_id, when, when, uuid_hex(base, assessment_id, uuids),
+                                        municipality_id, citizen.id, citizen.caseworker, clock.day_text(day), "fsiii",
+                                        notes, view,
+                                        clock.day_text(due) if due is not None else None))
                     for area, score in rules.fsiii_scores(rng, the_plan, age, dementia).items():
                         scores.append((new_id(AssessmentScore), assessment_id, area, score))
                 # Providers over time: the current one (calibrated), maybe an earlier one.
@@ -728,14 +731,16 @@ class MunicipalityGenerator:
                         amount, unit, frequency, flexibility = _amount(grant, rng)
                         reason = _reason(spec, grant)
                         ended_at = stamp(plan_end, 600) if plan_end is not None else decided_at
-                        decisions.append((decision_id, decided_at, ended_at, uuid_hex(base, decision_id, uuids), municipality_id, citizen.id,
-                                          service_id, assessment_ids[min(n_assessment, len(assessment_ids) - 1)],
-                                          amount, unit, frequency, flexibility, clock.date(plan_start),
-                                          clock.date(plan_end) if plan_end is not None else None, status, reason,
-                                          citizen.caseworker, decided_at, clock.date(decided_day + 14)))
+                        decisions.append((decision_id, decided_at, ended_at, uuid_hex(base, decision_id, uuids),
+                                          municipality_id, citizen.id, service_id,
+                                          assessment_ids[min(n_assessment, len(assessment_ids) - 1)],
+                                          amount, unit, frequency, flexibility, clock.day_text(plan_start),
+                                          clock.day_text(plan_end) if plan_end is not None else None, status, reason,
+                                          citizen.caseworker, decided_at, clock.day_text(decided_day + 14)))
                         if category == "awaiting":
                             continue
                         # Which provider delivers this decision, over time.
+                        decision_periods: list[list[Any]]
                         if spec.group == "meals":
                             meal_provider = in_house if rng.random() < 0.5 else self.provider_index[MEAL_PRIVATE]
                             decision_periods = [[plan_start, meal_provider, "active", ""]]
@@ -756,9 +761,9 @@ class MunicipalityGenerator:
                             else:
                                 how, rule, by, text = "active", "", citizen.caseworker, p_reason
                             when = stamp(max(p_start - 7, decided_day), 660)
-                            choices.append((choice_id, when, when, uuid_hex(base, choice_id, uuids), municipality_id, decision_id,
-                                            provider_pks[p_provider], clock.date(p_start),
-                                            clock.date(p_end) if p_end is not None else None, how, rule, by, text,
+                            choices.append((choice_id, when, when, uuid_hex(base, choice_id, uuids), municipality_id,
+                                            decision_id, provider_pks[p_provider], clock.day_text(p_start),
+                                            clock.day_text(p_end) if p_end is not None else None, how, rule, by, text,
                                             previous_choice))
                             previous_choice = choice_id
                             if spec.group in HOME_HELP_GROUPS and p_end is None:
@@ -777,9 +782,10 @@ class MunicipalityGenerator:
                     draft_day = td + 7
                     when = stamp(td - int(rng.random() * 5), 630)
                     draft_id = new_id(Decision)
-                    decisions.append((draft_id, when, when, uuid_hex(base, draft_id, uuids), municipality_id, citizen.id,
-                                      service_pks[rules.SHOPPING], assessment_ids[-1], "20", "minute", "week",
-                                      "fixed", clock.date(draft_day), None, "draft",
+                    decisions.append((draft_id, when, when, uuid_hex(base, draft_id, uuids), municipality_id,
+                                      citizen.id, service_pks[rules.SHOPPING], assessment_ids[-1], "20", "minute",
+                                      "week",
+                                      "fixed", clock.day_text(draft_day), None, "draft",
                                       "Udkast: borgeren har bedt om hjælp til indkøb.", None, None, None))
                 # Absences: hospital stays and holidays during the history.
                 if category in ("active", "ended"):
@@ -789,9 +795,10 @@ class MunicipalityGenerator:
                     for span in spans:
                         absence_id = new_id(Absence)
                         when = stamp(span.start, 360 if not span.planned else 600)
-                        absences.append((absence_id, when, when, uuid_hex(base, absence_id, uuids), municipality_id, citizen.id,
-                                         span.kind, clock.date(span.start),
-                                         clock.date(span.end) if span.end is not None else None, span.planned, None))
+                        absences.append((absence_id, when, when, uuid_hex(base, absence_id, uuids), municipality_id,
+                                         citizen.id, span.kind, clock.day_text(span.start),
+                                         clock.day_text(span.end) if span.end is not None else None, span.planned,
+                                         None))
                         notice_at = clock.local(span.start - 10, 600) if span.planned else clock.local(span.start, 360)
                         end_day = span.end if span.end is not None else self.today_index + 10 * 365
                         citizen.absences.append((span.start, end_day, span.kind, notice_at))
@@ -812,15 +819,16 @@ class MunicipalityGenerator:
         finance = self.users["finance"]
         decided_at = self.now
         approvals = []
-        for provider, spec in zip(self.providers, PROVIDERS, strict=True):
+        provider_pks = [p.pk for p in self.providers]
+        for provider_row, spec in zip(self.providers, PROVIDERS, strict=True):
             for service_spec in SERVICES:
                 if service_spec.group not in spec.groups:
                     continue
                 clients = self.client_counts.get((self.provider_index[spec.key], service_spec.code), 0)
                 approved_on = self.today - timedelta(days=spec.approved_days_ago)
-                approval = Approval(public_id=_uuid(uuids), municipality=self.municipality, provider=provider,
+                approval = Approval(public_id=_uuid(uuids), municipality=self.municipality, provider=provider_row,
                                     service=self.services[service_spec.code], status="approved",
-                                    capacity=None if spec.kind == "in_house" else max(10, math.ceil(clients * 1.25) + 5),
+                                    capacity=None if spec.kind == "in_house" else max(10, math.ceil(clients * 1.25)),
                                     valid_from=approved_on, decided_by=finance, decided_at=decided_at,
                                     reason="Opfylder kvalitetskravene i kommunens kravspecifikation.")
                 if spec.terminated_days_ago is not None:
@@ -847,18 +855,19 @@ class MunicipalityGenerator:
             members = []
             for _ in range(size):
                 numbers[provider] = numbers.get(provider, 0) + 1
-                staff_rows.append((next_staff, self.created, self.created, uuid_hex(self.uuid_base, next_staff, uuids), self.providers[provider].pk,
-                                   None, f"{spec.prefix}-{numbers[provider]:04d}", "caregiver",
+                staff_rows.append((next_staff, self.created, self.created, uuid_hex(self.uuid_base, next_staff, uuids),
+                                   provider_pks[provider], None, f"{spec.prefix}-{numbers[provider]:04d}",
+                                   "caregiver",
                                    spec.terminated_days_ago is None))
                 members.append(next_staff)
                 next_staff += 1
             self.teams[(provider, district)] = tuple(members)
         # The logins of provider people: admins of the in-house and the largest private provider.
-        self.admin_staff = {}
         for username, key in (("provider_admin", LARGEST_PRIVATE), ("inhouse_admin", IN_HOUSE)):
             provider = self.provider_index[key]
-            staff_rows.append((next_staff, self.created, self.created, uuid_hex(self.uuid_base, next_staff, uuids), self.providers[provider].pk,
-                               self.users[username].pk, f"{PROVIDERS[provider].prefix}-ADM", "admin", True))
+            staff_rows.append((next_staff, self.created, self.created, uuid_hex(self.uuid_base, next_staff, uuids),
+                               provider_pks[provider], self.users[username].pk, f"{PROVIDERS[provider].prefix}-ADM",
+                               "admin", True))
             next_staff += 1
         # Primary caregivers, round robin within each team; the story citizen's is the demo caregiver.
         pointer: dict[tuple[int, int], int] = {}
@@ -877,7 +886,7 @@ class MunicipalityGenerator:
         story = self.citizens[0].decisions[0].periods[-1][3]
         self.caregiver_staff = story
         self.caregiver_user = self.users["caregiver"].pk
-        staff_rows = [row if row[0] != story else row[:5] + (self.caregiver_user,) + row[6:] for row in staff_rows]
+        staff_rows = [row if row[0] != story else (*row[:5], self.caregiver_user, *row[6:]) for row in staff_rows]
         written = self._insert(StaffMember, ("id", "created_at", "updated_at", "public_id", "provider_id", "user_id",
                                              "pseudonym", "role", "active"), staff_rows)
         # The relative holds a power of attorney for the third story citizen.
@@ -951,7 +960,7 @@ class MunicipalityGenerator:
         # Timestamps are text: the UTC date of every day the window touches (created_at is a week
         # before the visit) and ' HH:MM:SS' of every second of a day.
         first_day = vs - 9
-        day_text = [clock.date(q) for q in range(first_day, ve + 2)]
+        day_text = [clock.day_text(q) for q in range(first_day, ve + 2)]
         seconds = clock.seconds
         base = first_day * 86400
         offsets = [clock.offsets(d) for d in range(vs, ve)]

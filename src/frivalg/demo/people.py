@@ -116,7 +116,9 @@ def person(rng: random.Random) -> Person:
     first_pool = WOMEN if female else MEN
     first = first_pool[int(rng.random() * len(first_pool))]
     if rng.random() < 0.15:  # a double first name, as many of this generation have
-        first = f"{first} {(WOMEN if female else MEN)[int(rng.random() * len(first_pool))]}"
+        second = first_pool[int(rng.random() * len(first_pool))]
+        if second != first:
+            first = f"{first} {second}"
     return Person(first, surname(rng), language, female)
 
 

@@ -68,7 +68,7 @@ DEFAULT_ASSIGNED_SHARE = 0.10
 YEARLY_SWITCH_SHARE = 0.07
 #: The visit window holds at most this many visits unless told otherwise: the whole history at the
 #: default 2,000 citizens (about 0.55 million), a window centred on today at 100,000 citizens
-#: (whose year would be about 35 million visits).
+#: (whose year would be about 30 million visits).
 DEFAULT_VISIT_BUDGET = 1_000_000
 
 
@@ -220,6 +220,7 @@ def _practical(rng: random.Random, minutes: int) -> list[Grant]:
         grants.append(Grant(LAUNDRY, 15, "week", (Slot(_clock(rng, 540, 840), 30, ((day + 1) % 5,), 2,
                                                          _below(rng, 2)),)))
         remaining -= 15
+    slots: tuple[Slot, ...]
     if remaining <= 45:
         slots = (Slot(_clock(rng, 510, 840), 2 * remaining, (day,), 2, _below(rng, 2)),)
     elif remaining <= 120:
@@ -426,16 +427,13 @@ def visit_outcome(rng: random.Random, planned_minutes: int) -> Outcome:
         if draw < _CUT_MISSED:
             return _OUTCOME_MISSED
         if draw < _CUT_CITIZEN:
-            if random_() < P_SHORT_NOTICE:
-                notice = 30 + int(random_() * 1290)  # half an hour to 22 hours before
-            else:
-                notice = 1560 + int(random_() * 12960)  # 26 hours to 10 days before
+            short = random_() < P_SHORT_NOTICE
+            # Short: half an hour to 22 hours before; else 26 hours to 10 days before.
+            notice = 30 + int(random_() * 1290) if short else 1560 + int(random_() * 12960)
             return Outcome(CANCELLED_CITIZEN, 0, 0, "", notice)
         return Outcome(CANCELLED_PROVIDER, 0, 0, "", 20 + int(random_() * 300))
-    if random_() < P_LATE:
-        offset = 1200 + int(random_() * 4200)  # 20–90 minutes late
-    else:
-        offset = int((random_() + random_() - 0.9) * 540)  # about −8 … +10 minutes
+    # 20–90 minutes late, else about −8 … +10 minutes around the planned start.
+    offset = 1200 + int(random_() * 4200) if random_() < P_LATE else int((random_() + random_() - 0.9) * 540)
     ratio_draw = random_()
     if ratio_draw < P_OVERRUN:
         ratio = 1.2 + 0.5 * random_()
@@ -508,10 +506,7 @@ def _poisson(rng: random.Random, mean: float) -> int:
 
 def birth_date(rng: random.Random, today: date) -> date:
     """Mostly 65–100 years old (mode about 86), with some younger citizens with disabilities."""
-    if rng.random() < 0.07:
-        age = 40 + rng.random() * 25
-    else:
-        age = min(101.0, rng.triangular(65, 102, 87))
+    age = 40 + rng.random() * 25 if rng.random() < 0.07 else min(101.0, rng.triangular(65, 102, 87))
     return today - timedelta(days=int(age * 365.25))
 
 

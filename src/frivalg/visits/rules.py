@@ -20,6 +20,10 @@ IMPORT_FIELDS = (
 )
 
 
+#: Longest text accepted per column (the model's field lengths).
+TEXT_LIMITS = {"external_id": 80, "caregiver": 40, "note": 2000, "decision": 64, "tasks": 500}
+
+
 @dataclass(frozen=True)
 class RowError:
     field: str
@@ -84,6 +88,7 @@ def parse_import_row(row: Mapping[str, str], tz_name: str) -> VisitRow | list[Ro
     errors: list[RowError] = []
     unknown = sorted(set(row) - set(IMPORT_FIELDS))
     errors.extend(RowError(name, "unknown_field") for name in unknown)
+    errors.extend(RowError(name, "invalid_character") for name, value in sorted(row.items()) if "\x00" in str(value))
 
     def text(name: str) -> str:
         value = row.get(name)
@@ -121,8 +126,9 @@ def parse_import_row(row: Mapping[str, str], tz_name: str) -> VisitRow | list[Ro
         errors.append(RowError("actual_end", "too_long"))
     if status in {"planned", "missed"} and (actual_start or actual_end):
         errors.append(RowError("status", "times_without_done"))
-    if len(text("external_id")) > 80:
-        errors.append(RowError("external_id", "too_long_text"))
+    for name, limit in TEXT_LIMITS.items():
+        if len(text(name)) > limit:
+            errors.append(RowError(name, "too_long_text"))
     if errors:
         return errors
     assert planned_start is not None and planned_end is not None

@@ -21,7 +21,7 @@ from frivalg.core.selectors import (
     today_for,
 )
 from frivalg.providers.selectors import provider_ids_of
-from frivalg.visits.models import Visit
+from frivalg.visits.models import Visit, VisitStatus
 
 
 def _today_bounds(actor: AnyUser) -> tuple[datetime, datetime]:
@@ -43,6 +43,8 @@ def _visit_q(actor: User) -> Q:
     if has_permission(actor, roles.VISIT_VIEW_OWN):
         start, end = _today_bounds(actor)
         allowed |= Q(caregiver__user=actor, planned_start__gte=start, planned_start__lt=end)
+        # A visit checked in before midnight must still be checked out after it.
+        allowed |= Q(caregiver__user=actor, status=VisitStatus.IN_PROGRESS)
     return allowed
 
 

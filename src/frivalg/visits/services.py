@@ -43,6 +43,8 @@ def _messages() -> dict[str, str]:
         "too_early": _("The check-in is too long before the planned visit."),
         "before_check_in": _("Check-out cannot be before check-in."),
         "duplicate_row": _("The same external id appears twice in this import."),
+        "invalid_character": _("The text contains a character that is not allowed."),
+        "not_delivering": _("This provider does not deliver the decision on the day of the visit."),
     }
 
 
@@ -221,6 +223,11 @@ class ImportResult:
         return self.created + self.updated + len({r.row for r in self.rejected})
 
 
+def _delivers_on(periods: Sequence[tuple[date, date | None]], moment: datetime, tz_name: str) -> bool:
+    day = moment.astimezone(ZoneInfo(tz_name)).date()
+    return any(start <= day and (end is None or day <= end) for start, end in periods)
+
+
 @transaction.atomic
 def visit_import(
     *, actor: User, provider: Provider, rows: Iterable[Mapping[str, str]], source_system: str
@@ -236,10 +243,12 @@ def visit_import(
     messages = _messages()
     result = ImportResult()
     rows = list(rows)
-    decisions = {
-        str(choice.decision.public_id): choice.decision
-        for choice in Choice.objects.filter(provider=provider).select_related("decision__municipality")
-    }
+    decisions: dict[str, Decision] = {}
+    delivering: dict[str, list[tuple[date, date | None]]] = {}
+    for choice in Choice.objects.filter(provider=provider).select_related("decision__municipality"):
+        key = str(choice.decision.public_id)
+        decisions[key] = choice.decision
+        delivering.setdefault(key, []).append((choice.valid_from, choice.valid_to))
     caregivers = {s.pseudonym: s for s in StaffMember.objects.filter(provider=provider, active=True)}
     existing = {
         v.external_id: v
@@ -258,6 +267,8 @@ def visit_import(
         if isinstance(parsed, rules.VisitRow):
             if decision is None:
                 errors.append(rules.RowError("decision", "unknown_decision"))
+            elif not _delivers_on(delivering[parsed.decision], parsed.planned_start, decision.municipality.time_zone):
+                errors.append(rules.RowError("planned_start", "not_delivering"))
             if parsed.caregiver and parsed.caregiver not in caregivers:
                 errors.append(rules.RowError("caregiver", "unknown_caregiver"))
             if parsed.external_id in seen:

@@ -13,10 +13,12 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import get_language_info, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from frivalg.core import roles
+from frivalg.core.models import Language
 from frivalg.core.money import Money
 from frivalg.core.selectors import citizens_represented_by, municipality_of, roles_of
 
@@ -179,11 +181,14 @@ def language_names(codes: list[str] | None) -> str:
     """Language codes as names in the active language: ['da', 'en'] → 'Danish, English'."""
     names = []
     for code in codes or []:
+        if code in Language.values:
+            names.append(str(Language(code).label))
+            continue
         try:
             names.append(str(get_language_info(code)["name_translated"]))
         except KeyError:
             names.append(code)
-    return ", ".join(names)
+    return ", ".join(capfirst(name) for name in names)
 
 
 @register.filter

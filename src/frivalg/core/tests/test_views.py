@@ -116,7 +116,7 @@ def _po_entries(path):
     for raw in [*path.read_text(encoding="utf-8").splitlines(), ""]:
         line = raw.strip()
         if not line:
-            if current and current["msgid"]:
+            if current and current["msgid"].rpartition("\x04")[2]:  # skip the header
                 entries.append((_unescape(current["msgid"]), [_unescape(m) for m in current["msgstr"]], fuzzy))
             current, field, fuzzy = None, None, False
             continue
@@ -126,7 +126,10 @@ def _po_entries(path):
             continue
         current = current or {"msgid": "", "msgstr": []}
         keyword, _, rest = line.partition(" ")
-        if keyword in ("msgid", "msgid_plural"):
+        if keyword == "msgctxt":
+            field = "msgid"
+            current["msgid"] = rest.strip('"') + "\x04"
+        elif keyword in ("msgid", "msgid_plural"):
             field = "msgid"
             current["msgid"] += rest.strip('"') if keyword == "msgid" else ""
         elif keyword.startswith("msgstr"):

@@ -1,5 +1,6 @@
 """The calibration and the samplers of the demo municipality (pure: no database)."""
 
+import itertools
 import random
 import re
 from collections import Counter
@@ -123,7 +124,7 @@ def test_absences_do_not_overlap_and_some_last():
     assert {span.kind for span in flat} == {rules.HOSPITAL, rules.HOLIDAY}
     assert any(span.end is None for span in flat)  # still admitted today
     for citizen in spans:
-        for first, second in zip(citizen, citizen[1:], strict=False):
+        for first, second in itertools.pairwise(citizen):
             assert first.end is not None and first.end < second.start
     for span in flat:
         assert 0 <= span.start < 365

@@ -89,22 +89,27 @@ def test_missed_only_after_the_planned_end(world):
     assert visit_mark_missed(actor=world.private_admin, visit=old).status == VisitStatus.MISSED
 
 
+def _at(days_ago, clock):
+    """Local date-time text within the world's choice period."""
+    return f"{(timezone.localdate() - timedelta(days=days_ago)).isoformat()}T{clock}"
+
+
 def _rows(world):
     decision = str(world.decision.public_id)
     return [
-        {"external_id": "X1", "decision": decision, "planned_start": "2026-05-04T08:00",
-         "planned_end": "2026-05-04T08:30", "status": "done", "actual_start": "2026-05-04T08:02",
-         "actual_end": "2026-05-04T08:35", "caregiver": "HJ01"},
-        {"external_id": "X2", "decision": decision, "planned_start": "2026-05-04T09:00",
-         "planned_end": "2026-05-04T08:30"},
+        {"external_id": "X1", "decision": decision, "planned_start": _at(10, "08:00"),
+         "planned_end": _at(10, "08:30"), "status": "done", "actual_start": _at(10, "08:02"),
+         "actual_end": _at(10, "08:35"), "caregiver": "HJ01"},
+        {"external_id": "X2", "decision": decision, "planned_start": _at(10, "09:00"),
+         "planned_end": _at(10, "08:30")},
         {"external_id": "X3", "decision": str(world.neighbour_decision.public_id),
-         "planned_start": "2026-05-04T10:00", "planned_end": "2026-05-04T10:30"},
-        {"external_id": "X4", "decision": decision, "planned_start": "2026-05-05T08:00",
-         "planned_end": "2026-05-05T08:30", "caregiver": "NOBODY"},
-        {"external_id": "X1", "decision": decision, "planned_start": "2026-05-06T08:00",
-         "planned_end": "2026-05-06T08:30"},
-        {"external_id": "X5", "decision": decision, "planned_start": "2026-05-06T08:00",
-         "planned_end": "2026-05-06T08:30", "status": "cancelled_citizen", "cancelled_at": "2026-05-06T07:00"},
+         "planned_start": _at(10, "10:00"), "planned_end": _at(10, "10:30")},
+        {"external_id": "X4", "decision": decision, "planned_start": _at(9, "08:00"),
+         "planned_end": _at(9, "08:30"), "caregiver": "NOBODY"},
+        {"external_id": "X1", "decision": decision, "planned_start": _at(8, "08:00"),
+         "planned_end": _at(8, "08:30")},
+        {"external_id": "X5", "decision": decision, "planned_start": _at(8, "08:00"),
+         "planned_end": _at(8, "08:30"), "status": "cancelled_citizen", "cancelled_at": _at(8, "07:00")},
     ]
 
 
@@ -123,7 +128,7 @@ def test_import_stores_the_valid_rows_and_reports_each_rejected_row(world):
 def test_reimport_updates_instead_of_duplicating(world):
     rows = _rows(world)[:1]
     visit_import(actor=world.private_admin, provider=world.private, rows=rows, source_system="Nexus")
-    rows[0]["actual_end"] = "2026-05-04T08:50"
+    rows[0]["actual_end"] = _at(10, "08:50")
     result = visit_import(actor=world.private_admin, provider=world.private, rows=rows, source_system="Nexus")
     assert (result.created, result.updated) == (0, 1)
     assert Visit.objects.filter(external_id="X1").count() == 1
@@ -133,3 +138,21 @@ def test_reimport_updates_instead_of_duplicating(world):
 def test_import_only_by_the_providers_own_admin(world, user_attr):
     with pytest.raises(PermissionDenied):
         visit_import(actor=getattr(world, user_attr), provider=world.private, rows=_rows(world), source_system="N")
+
+
+def test_import_refuses_visits_after_the_provider_stopped_delivering(world):
+    from frivalg.choices.services import choice_switch
+
+    choice_switch(actor=world.citizen_user, decision=world.decision, provider=world.in_house, notice_days=0)
+    far = (timezone.localdate() + timedelta(days=30)).isoformat()
+    rows = [{"external_id": "LATE", "decision": str(world.decision.public_id), "planned_start": f"{far}T08:00",
+             "planned_end": f"{far}T08:30"}]
+    result = visit_import(actor=world.private_admin, provider=world.private, rows=rows, source_system="Nexus")
+    assert result.created == 0
+    assert [(r.row, r.field) for r in result.rejected] == [(1, "planned_start")]
+
+
+def test_import_refuses_nul_characters_and_overlong_notes(world):
+    rows = [{**_rows(world)[0], "note": "a\x00b"}, {**_rows(world)[0], "external_id": "Y", "note": "x" * 2001}]
+    result = visit_import(actor=world.private_admin, provider=world.private, rows=rows, source_system="Nexus")
+    assert {(r.row, r.field) for r in result.rejected} == {(1, "note"), (2, "note")}

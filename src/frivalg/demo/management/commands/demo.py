@@ -22,13 +22,14 @@ class Command(BaseCommand):
             "and serve on http://127.0.0.1:8000.")
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--seed", type=int, default=1, help="Random seed: the same seed gives the same municipality.")
+        parser.add_argument("--seed", type=int, default=1,
+                            help="Random seed: the same seed gives the same municipality.")
         parser.add_argument("--citizens", type=int, default=2000, help="Number of citizens (3–200,000; default 2,000).")
         parser.add_argument("--months", type=int, default=12, help="Months of history (1–36; default 12).")
         parser.add_argument(
             "--visit-budget", type=int, default=DEFAULT_VISIT_BUDGET,
             help=f"Most visits to generate (default {DEFAULT_VISIT_BUDGET:,}); above it the visit window is the "
-                 "most recent days that fit. 0: the whole history, however many.",
+                 "days around today that fit. 0: the whole history, however many.",
         )
         parser.add_argument("--reset", action="store_true", help="Delete the demo municipality and generate it anew.")
         parser.add_argument("--no-serve", action="store_true", help="Do not start the web server.")
@@ -70,10 +71,11 @@ class Command(BaseCommand):
     def _report(self, report: DemoReport) -> None:
         self.stdout.write(f"  {'stage':<10} {'wall':>7}    {'cpu':>7}  {'rows':>12}")
         for stage in report.stages:
-            self.stdout.write(f"  {stage.name:<10} {stage.seconds:7.1f} s  {stage.cpu_seconds:7.1f} s  {stage.rows:>12,}")
+            self.stdout.write(
+                f"  {stage.name:<10} {stage.seconds:7.1f} s  {stage.cpu_seconds:7.1f} s  {stage.rows:>12,}")
         cpu = sum(stage.cpu_seconds for stage in report.stages)
         self.stdout.write(f"  {'total':<10} {report.seconds:7.1f} s  {cpu:7.1f} s  {report.rows:>12,}")
-        window = "the whole history" if report.full_visit_history else "the most recent days (visit budget)"
+        window = "the whole history" if report.full_visit_history else "the days around today (visit budget)"
         self.stdout.write(
             f"Visits from {report.visit_start} to {report.visit_end} ({window}); decisions and choices from "
             f"{report.history_start}."
