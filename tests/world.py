@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 from django.utils import timezone
 
+from frivalg.assessments.tests.factories import AssessmentFactory, DecisionFactory
 from frivalg.catalogue.tests.factories import RateFactory, ServiceFactory
 from frivalg.choices.tests.factories import ChoiceFactory
 from frivalg.core.tests.factories import (
@@ -18,7 +19,6 @@ from frivalg.core.tests.factories import (
     PowerOfAttorneyFactory,
     UserFactory,
 )
-from frivalg.assessments.tests.factories import AssessmentFactory, DecisionFactory
 from frivalg.providers.tests.factories import ApprovalFactory, ProviderFactory, StaffMemberFactory
 from frivalg.visits.tests.factories import VisitFactory
 
@@ -34,8 +34,7 @@ def build_world() -> SimpleNamespace:
     w.other_district = DistrictFactory(municipality=w.other_muni, code="X", name="Andeby")
 
     w.practical = ServiceFactory(municipality=w.muni, code="PH", name="Praktisk hjælp", fsiii_code="H1.8")
-    w.personal = ServiceFactory(municipality=w.muni, code="PC", name="Personlig pleje", fsiii_code="H1.1",
-                                care_level=2)
+    w.personal = ServiceFactory(municipality=w.muni, code="PC", name="Personlig pleje", fsiii_code="H1.1", care_level=2)
     w.other_service = ServiceFactory(municipality=w.other_muni, code="PH", name="Praktisk hjælp")
     for service in (w.practical, w.personal, w.other_service):
         for band, price in zip(BANDS, (40000, 46000, 52000, 48000, 56000), strict=True):
@@ -92,11 +91,24 @@ def build_world() -> SimpleNamespace:
 
     # Today at noon local time: "today's visits" whatever hour the tests run.
     soon = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
-    w.visit = VisitFactory(decision=w.decision, provider=w.private, caregiver=w.private_caregiver,
-                           planned_start=soon, planned_end=soon + timedelta(minutes=45))
-    w.neighbour_visit = VisitFactory(decision=w.neighbour_decision, provider=w.in_house,
-                                     caregiver=w.in_house_caregiver, planned_start=soon,
-                                     planned_end=soon + timedelta(minutes=30))
-    w.foreign_visit = VisitFactory(decision=w.foreign_decision, provider=w.other_provider,
-                                   planned_start=soon, planned_end=soon + timedelta(minutes=30))
+    w.visit = VisitFactory(
+        decision=w.decision,
+        provider=w.private,
+        caregiver=w.private_caregiver,
+        planned_start=soon,
+        planned_end=soon + timedelta(minutes=45),
+    )
+    w.neighbour_visit = VisitFactory(
+        decision=w.neighbour_decision,
+        provider=w.in_house,
+        caregiver=w.in_house_caregiver,
+        planned_start=soon,
+        planned_end=soon + timedelta(minutes=30),
+    )
+    w.foreign_visit = VisitFactory(
+        decision=w.foreign_decision,
+        provider=w.other_provider,
+        planned_start=soon,
+        planned_end=soon + timedelta(minutes=30),
+    )
     return w

@@ -55,6 +55,9 @@ class AssessmentScore(models.Model):
         verbose_name = _("score")
         verbose_name_plural = _("scores")
 
+    def __str__(self) -> str:
+        return f"{self.area_code}={self.score}"
+
 
 class Frequency(models.TextChoices):
     PER_DAY = "day", _("per day")
@@ -82,11 +85,15 @@ class Decision(TimeStamped):
     municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="decisions")
     citizen = models.ForeignKey(Citizen, on_delete=models.PROTECT, related_name="decisions")
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="decisions")
-    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, null=True, blank=True, related_name="decisions")
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.PROTECT, null=True, blank=True, related_name="decisions"
+    )
     amount = models.DecimalField(_("amount"), max_digits=9, decimal_places=2)
     unit = models.CharField(_("unit"), max_length=8, choices=Unit.choices)
     frequency = models.CharField(_("frequency"), max_length=6, choices=Frequency.choices)
-    flexibility = models.CharField(_("flexibility"), max_length=6, choices=Flexibility.choices, default=Flexibility.FIXED_VISITS)
+    flexibility = models.CharField(
+        _("flexibility"), max_length=6, choices=Flexibility.choices, default=Flexibility.FIXED_VISITS
+    )
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=8, choices=DecisionStatus.choices, default=DecisionStatus.DRAFT)

@@ -17,7 +17,9 @@ class FsiiiConcept(models.Model):
     display = models.CharField(max_length=255)
     definition = models.TextField(blank=True)
     parent_code = models.CharField(max_length=80, blank=True)
-    group = models.CharField(max_length=120, help_text=_("The top-level group, e.g. 'Kommunale pleje- og omsorgsindsatser'."))
+    group = models.CharField(
+        max_length=120, help_text=_("The top-level group, e.g. 'Kommunale pleje- og omsorgsindsatser'.")
+    )
     version = models.CharField(max_length=20)
 
     class Meta:

@@ -36,7 +36,11 @@ class Choice(TimeStamped):
     chosen_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     reason = models.TextField(_("reason"), blank=True)
     previous = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="next",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="next",
         help_text=_("The choice this one replaced (a switch)."),
     )
 

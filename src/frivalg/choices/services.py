@@ -26,9 +26,10 @@ def _require_may_choose(actor: User, decision: Decision) -> None:
     """The citizen, a relative holding power of attorney, or staff of the municipality."""
     if has_permission(actor, roles.CHOICE_MAKE_MUNICIPALITY) and actor.municipality_id == decision.municipality_id:
         return
-    if has_permission(actor, roles.CHOICE_MAKE_OWN) and citizens_represented_by(actor).filter(
-        pk=decision.citizen_id
-    ).exists():
+    if (
+        has_permission(actor, roles.CHOICE_MAKE_OWN)
+        and citizens_represented_by(actor).filter(pk=decision.citizen_id).exists()
+    ):
         return
     raise PermissionDenied(_("You cannot choose a provider for this decision."))
 
@@ -61,11 +62,20 @@ def choice_make(*, actor: User, decision: Decision, provider: Provider) -> Choic
     _require_open_for_choice(decision)
     _require_eligible(decision, provider, new_client=True)
     choice = Choice.objects.create(
-        municipality_id=decision.municipality_id, decision=decision, provider=provider,
-        valid_from=max(decision.valid_from, timezone.localdate()), how=ChoiceHow.ACTIVE, chosen_by=actor,
+        municipality_id=decision.municipality_id,
+        decision=decision,
+        provider=provider,
+        valid_from=max(decision.valid_from, timezone.localdate()),
+        how=ChoiceHow.ACTIVE,
+        chosen_by=actor,
     )
-    audit_record(actor=actor, municipality_id=decision.municipality_id, action="choice.make", obj=choice,
-                 payload={"decision": str(decision.public_id), "provider": str(provider.public_id)})
+    audit_record(
+        actor=actor,
+        municipality_id=decision.municipality_id,
+        action="choice.make",
+        obj=choice,
+        payload={"decision": str(decision.public_id), "provider": str(provider.public_id)},
+    )
     return choice
 
 
@@ -89,14 +99,28 @@ def choice_switch(
     previous.valid_to = effective - timedelta(days=1)
     previous.save(update_fields=["valid_to", "updated_at"])
     choice = Choice.objects.create(
-        municipality_id=decision.municipality_id, decision=decision, provider=provider, valid_from=effective,
-        how=ChoiceHow.ACTIVE, chosen_by=actor, previous=previous,
+        municipality_id=decision.municipality_id,
+        decision=decision,
+        provider=provider,
+        valid_from=effective,
+        how=ChoiceHow.ACTIVE,
+        chosen_by=actor,
+        previous=previous,
     )
     cancelled = visits_cancel_from(actor=actor, decision=decision, provider_id=previous.provider_id, day=effective)
-    audit_record(actor=actor, municipality_id=decision.municipality_id, action="choice.switch", obj=choice,
-                 payload={"decision": str(decision.public_id), "from": str(previous.provider.public_id),
-                          "to": str(provider.public_id), "effective": effective.isoformat(),
-                          "visits_cancelled": cancelled})
+    audit_record(
+        actor=actor,
+        municipality_id=decision.municipality_id,
+        action="choice.switch",
+        obj=choice,
+        payload={
+            "decision": str(decision.public_id),
+            "from": str(previous.provider.public_id),
+            "to": str(provider.public_id),
+            "effective": effective.isoformat(),
+            "visits_cancelled": cancelled,
+        },
+    )
     return choice
 
 
@@ -130,7 +154,10 @@ def choice_assign_default(*, actor: User | None, decision: Decision, rule: str) 
     )
     candidates = [
         rules.Candidate(
-            provider_id=p.pk, kind=p.kind, default_assignments=p.defaults, serves_district=True,  # eligible_providers serve the district
+            provider_id=p.pk,
+            kind=p.kind,
+            default_assignments=p.defaults,
+            serves_district=True,  # eligible_providers serve the district
             capacity_left=_capacity_left(p),
         )
         for p in providers
@@ -139,10 +166,20 @@ def choice_assign_default(*, actor: User | None, decision: Decision, rule: str) 
     if picked is None:
         raise ValidationError({"rule": _("No approved provider with capacity can take this citizen.")})
     choice = Choice.objects.create(
-        municipality_id=decision.municipality_id, decision=decision, provider_id=picked,
-        valid_from=max(decision.valid_from, timezone.localdate()), how=ChoiceHow.DEFAULT, default_rule=rule,
-        chosen_by=actor, reason=_("Assigned by the default rule: %(rule)s") % {"rule": DefaultRule(rule).label},
+        municipality_id=decision.municipality_id,
+        decision=decision,
+        provider_id=picked,
+        valid_from=max(decision.valid_from, timezone.localdate()),
+        how=ChoiceHow.DEFAULT,
+        default_rule=rule,
+        chosen_by=actor,
+        reason=_("Assigned by the default rule: %(rule)s") % {"rule": DefaultRule(rule).label},
     )
-    audit_record(actor=actor, municipality_id=decision.municipality_id, action="choice.assign_default", obj=choice,
-                 payload={"decision": str(decision.public_id), "rule": rule, "provider_id": picked})
+    audit_record(
+        actor=actor,
+        municipality_id=decision.municipality_id,
+        action="choice.assign_default",
+        obj=choice,
+        payload={"decision": str(decision.public_id), "rule": rule, "provider_id": picked},
+    )
     return choice

@@ -88,7 +88,11 @@ class User(AbstractUser):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, null=True, blank=True, related_name="users",
+        Municipality,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
         help_text=_("The municipality a member of its staff works for; empty for provider staff and citizens."),
     )
     language = models.CharField(_("language"), max_length=2, choices=Language.choices, blank=True)
@@ -118,11 +122,19 @@ class Citizen(TimeStamped):
     contact_name = models.CharField(_("contact person"), max_length=160, blank=True)
     contact_phone = models.CharField(_("contact person's phone"), max_length=30, blank=True)
     caseworker = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="caseload",
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="caseload",
         verbose_name=_("needs assessor responsible"),
     )
     user = models.OneToOneField(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="citizen",
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="citizen",
         verbose_name=_("login"),
     )
 
@@ -165,6 +177,9 @@ class PowerOfAttorney(TimeStamped):
         verbose_name = _("power of attorney")
         verbose_name_plural = _("powers of attorney")
 
+    def __str__(self) -> str:
+        return f"{self.attorney} → {self.citizen}"
+
 
 class ApiToken(TimeStamped):
     """A bearer token for a system (typically a provider's planning system) acting as a user.
@@ -181,6 +196,9 @@ class ApiToken(TimeStamped):
         ordering = ["-created_at"]
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
 
 
 class AuditEvent(models.Model):

@@ -22,10 +22,16 @@ class Provider(TimeStamped):
     languages = models.JSONField(_("languages spoken"), default=list, blank=True)
     description = models.TextField(_("what we offer"), blank=True)
     owner_municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, null=True, blank=True, related_name="in_house_providers",
+        Municipality,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="in_house_providers",
         help_text=_("For an in-house provider: the municipality it belongs to."),
     )
-    districts = models.ManyToManyField(District, blank=True, related_name="providers", verbose_name=_("districts served"))
+    districts = models.ManyToManyField(
+        District, blank=True, related_name="providers", verbose_name=_("districts served")
+    )
 
     class Meta:
         ordering = ["name"]
@@ -58,7 +64,9 @@ class Approval(TimeStamped):
     municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="approvals")
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="approvals")
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="approvals")
-    status = models.CharField(_("status"), max_length=10, choices=ApprovalStatus.choices, default=ApprovalStatus.APPLIED)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ApprovalStatus.choices, default=ApprovalStatus.APPLIED
+    )
     capacity = models.PositiveIntegerField(_("capacity (clients)"), null=True, blank=True)
     accepting_new_clients = models.BooleanField(_("accepting new clients"), default=True)
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
@@ -76,7 +84,8 @@ class Approval(TimeStamped):
                 name="approval_valid_period",
             ),
             models.CheckConstraint(
-                condition=~Q(status="approved") | Q(valid_from__isnull=False), name="approval_approved_has_start",
+                condition=~Q(status="approved") | Q(valid_from__isnull=False),
+                name="approval_approved_has_start",
             ),
         ]
         verbose_name = _("approval")

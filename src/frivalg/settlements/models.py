@@ -86,3 +86,6 @@ class SettlementLine(models.Model):
         ]
         verbose_name = _("settlement line")
         verbose_name_plural = _("settlement lines")
+
+    def __str__(self) -> str:
+        return f"{self.reason_code} {self.amount_minor}"

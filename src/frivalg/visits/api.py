@@ -131,7 +131,7 @@ def visit_check_in(request: HttpRequest, visit_id: UUID, payload: CheckIn | None
     actor = actor_of(request)
     require(actor, roles.VISIT_CHECK)
     visit = selectors.visit_get(actor=actor, public_id=visit_id)
-    payload = payload or CheckIn()
+    payload = payload or CheckIn(at=None)
     return services.visit_check_in(actor=actor, visit=visit, at=payload.at, method=payload.method)
 
 
@@ -140,7 +140,7 @@ def visit_check_out(request: HttpRequest, visit_id: UUID, payload: CheckIn | Non
     actor = actor_of(request)
     require(actor, roles.VISIT_CHECK)
     visit = selectors.visit_get(actor=actor, public_id=visit_id)
-    payload = payload or CheckIn()
+    payload = payload or CheckIn(at=None)
     return services.visit_check_out(actor=actor, visit=visit, at=payload.at, method=payload.method)
 
 

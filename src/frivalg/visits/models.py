@@ -77,7 +77,8 @@ class Visit(TimeStamped):
                 name="visit_cancel_has_time",
             ),
             models.UniqueConstraint(
-                fields=["provider", "source_system", "external_id"], condition=~Q(external_id=""),
+                fields=["provider", "source_system", "external_id"],
+                condition=~Q(external_id=""),
                 name="visit_external_id_unique",
             ),
         ]

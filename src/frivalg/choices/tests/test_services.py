@@ -47,8 +47,9 @@ def test_provider_without_capacity_is_refused_for_new_clients(world, new_decisio
 
 def test_switch_keeps_history_and_cancels_the_old_providers_later_visits(world):
     later = timezone.now() + timedelta(days=20)
-    future_visit = VisitFactory(decision=world.decision, provider=world.private, planned_start=later,
-                                planned_end=later + timedelta(minutes=30))
+    future_visit = VisitFactory(
+        decision=world.decision, provider=world.private, planned_start=later, planned_end=later + timedelta(minutes=30)
+    )
     new = choice_switch(actor=world.citizen_user, decision=world.decision, provider=world.in_house, notice_days=10)
     world.choice.refresh_from_db()
     assert new.previous == world.choice
@@ -59,11 +60,15 @@ def test_switch_keeps_history_and_cancels_the_old_providers_later_visits(world):
     assert future_visit.status == VisitStatus.CANCELLED_PROVIDER
     assert world.visit.status == VisitStatus.PLANNED
     assert list(Choice.objects.filter(decision=world.decision).values_list("provider__name", flat=True)) == [
-        world.private.name, world.in_house.name]
+        world.private.name,
+        world.in_house.name,
+    ]
 
 
 def test_choice_make_on_a_decision_with_a_provider_is_a_switch(world):
-    assert choice_make(actor=world.citizen_user, decision=world.decision, provider=world.in_house).previous == world.choice
+    assert (
+        choice_make(actor=world.citizen_user, decision=world.decision, provider=world.in_house).previous == world.choice
+    )
 
 
 def test_switch_to_the_same_provider_is_refused(world):
