@@ -36,7 +36,7 @@ bench: install
 
 ## Refresh translations (needs GNU gettext for makemessages)
 messages: install
-	cd src/frivalg && ../../$(BIN)/frivalg makemessages -l da -l en --no-obsolete && ../../$(BIN)/frivalg compilemessages
+	cd src/frivalg && ../../$(BIN)/frivalg makemessages -l da -l en --no-obsolete -i '*/tests/*' -i 'static/*' && ../../$(BIN)/frivalg compilemessages
 
 clean:
 	rm -rf $(VENV) var

@@ -124,6 +124,7 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Copenhagen")
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 

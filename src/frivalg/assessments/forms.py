@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from frivalg.assessments.models import Assessment, Flexibility, Frequency
@@ -104,7 +105,7 @@ class AssessmentForm(forms.Form):
 
 class AssessmentChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Assessment) -> str:
-        return str(_("Assessment of %(date)s") % {"date": obj.assessed_on.isoformat()})
+        return str(_("Assessment of %(date)s") % {"date": date_format(obj.assessed_on, "SHORT_DATE_FORMAT")})
 
 
 class DecisionForm(forms.Form):

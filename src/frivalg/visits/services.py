@@ -93,11 +93,12 @@ def visit_plan(
     day = timezone.localtime(planned_start, ZoneInfo(decision.municipality.time_zone)).date()
     if day < decision.valid_from or (decision.valid_to is not None and day > decision.valid_to):
         errors["planned_start"] = _("The visit is outside the decision's period.")
-    delivering = [
-        choice for choice in [_delivering_choice(decision, pid, day) for pid in provider_ids_of(actor)] if choice
-    ]
+    own_providers = provider_ids_of(actor)
+    if not decision.choices.filter(provider_id__in=own_providers).exists():
+        raise PermissionDenied(_("Your provider does not deliver this decision."))
+    delivering = [choice for choice in [_delivering_choice(decision, pid, day) for pid in own_providers] if choice]
     if not delivering:
-        raise PermissionDenied(_("Your provider does not deliver this decision on that day."))
+        raise ValidationError({"planned_start": _("Your provider does not deliver this decision on that day.")})
     provider_id = delivering[0].provider_id
     if caregiver is not None and caregiver.provider_id != provider_id:
         errors["caregiver"] = _("The caregiver works for another provider.")

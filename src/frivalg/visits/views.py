@@ -9,7 +9,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse
@@ -112,11 +112,7 @@ def plan(request: AuthenticatedRequest) -> HttpResponse:
                                planned_start=planned_start, planned_end=planned_end,
                                caregiver=form.cleaned_data["caregiver"])
         except ValidationError as error:
-            add_service_errors(form, error, {"decision": "client", "planned_start": "start", "planned_end": "end"})
-        except PermissionDenied as denied:
-            # The client list holds only this provider's clients, so a refusal here is about the
-            # day: the provider does not deliver the decision then (before or after its choice).
-            form.add_error("day", str(denied))
+            add_service_errors(form, error, {"decision": "client", "planned_start": "day", "planned_end": "end"})
         else:
             messages.success(request, _("The visit to %(citizen)s is planned.") % {"citizen": visit.citizen.full_name})
             return redirect("visits:provider_home")
