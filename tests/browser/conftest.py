@@ -16,6 +16,8 @@ CHROMIUM_ARGS = [
 def pytest_collection_modifyitems(config, items):
     if CHROMIUM.exists():
         return
+    if os.environ.get("FRIVALG_REQUIRE_BROWSER"):
+        raise pytest.UsageError(f"FRIVALG_REQUIRE_BROWSER is set but Chromium is not installed at {CHROMIUM}")
     skip = pytest.mark.skip(reason=f"Chromium not installed at {CHROMIUM}: apt-get install chromium")
     for item in items:
         if "browser" in item.keywords:
