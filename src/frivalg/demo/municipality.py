@@ -547,7 +547,13 @@ class MunicipalityGenerator:
                        person.language, "", contact, "", caseworker, logins.get(i))
 
         with self._bar("citizens", n) as bar:
-            return self._insert(Citizen, fields, rows(), bar, background=True)
+            count = self._insert(Citizen, fields, rows(), bar, background=True)
+        # The citizen logins carry their citizen's name; the relative shares their parent's surname.
+        for index, username in ((0, "citizen"), (1, "citizen_new")):
+            first, last = self.names[index]
+            User.objects.filter(pk=self.users[username].pk).update(first_name=first.split()[0], last_name=last)
+        User.objects.filter(pk=self.users["relative"].pk).update(last_name=self.names[2][1])
+        return count
 
     # --- 3. needs: assessments, decisions, choices, absences -------------------------------------------
 

@@ -31,12 +31,16 @@ class CheckMethod(models.TextChoices):
 
 class Visit(TimeStamped):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="visits")
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="visits", db_index=False)
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="visits")
-    citizen = models.ForeignKey(Citizen, on_delete=models.PROTECT, related_name="visits")
+    citizen = models.ForeignKey(Citizen, on_delete=models.PROTECT, related_name="visits", db_index=False)
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="visits")
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="visits")
-    caregiver = models.ForeignKey(StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="visits")
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="visits", db_index=False)
+    # The foreign keys above and caregiver lead a composite index with planned_start (Meta), so
+    # they carry no index of their own: visits are the table written most.
+    caregiver = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, null=True, blank=True, related_name="visits", db_index=False
+    )
     planned_start = models.DateTimeField(_("planned start"))
     planned_end = models.DateTimeField(_("planned end"))
     actual_start = models.DateTimeField(_("checked in"), null=True, blank=True)
