@@ -673,7 +673,8 @@ class MunicipalityGenerator:
                     if high > low:
                         reassessed = low + int(rng.random() * (high - low))
                 plans: list[tuple[int, int | None, rules.CarePlan, int]] = []
-                assessment_days = [start - 5 - int(rng.random() * 10)]
+                # Never dated after today, even when the decision starts in a few days.
+                assessment_days = [min(start - 5 - int(rng.random() * 10), td - 1)]
                 if reassessed is not None:
                     earlier = rules.scaled_plan(rng, plan, 0.7)
                     assessment_days.append(reassessed - 5)
@@ -681,6 +682,10 @@ class MunicipalityGenerator:
                     plans.append((reassessed, end, plan, 1))
                 elif category != "refused":
                     plans.append((start, end, plan, 0))
+                # The yearly follow-up keeps most long-standing citizens' assessments current; about
+                # one in ten is left overdue, as reassessment routines slip in real municipalities.
+                if category == "active" and assessment_days[-1] < td - 365 and rng.random() < 0.9:
+                    assessment_days.append(td - 1 - int(rng.random() * 330))
                 assessment_ids = []
                 for n_assessment, day in enumerate(assessment_days):
                     assessment_id = new_id(Assessment)
