@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "frivalg.visits",
     "frivalg.settlements",
     "frivalg.followup",
+    "frivalg.pricing",
     "frivalg.demo",
 ]
 

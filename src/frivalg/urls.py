@@ -14,5 +14,6 @@ urlpatterns = [
     path("rates/", include("frivalg.catalogue.urls")),
     path("settlements/", include("frivalg.settlements.urls")),
     path("followup/", include("frivalg.followup.urls")),
+    path("pricing/", include("frivalg.pricing.urls")),
     path("", include("frivalg.core.urls")),
 ]

@@ -22,7 +22,8 @@ def test_pages_of_every_role_are_accessible(browser, live_server, world_with_fsi
     citizen = f"/citizens/{w.citizen.public_id}"
     pages = {
         "assessor": ["/citizens/?q=Jensen", f"{citizen}/assessments/new/", "/no-such-page/", "/audit/"],
-        "finance": ["/providers/", "/rates/", "/followup/", "/followup/?month=1999-99"],
+        "finance": ["/providers/", "/rates/", "/rates/time-bands/", "/rates/services/", "/followup/",
+                    "/followup/?month=1999-99"],
         "analyst": ["/followup/"],
         "sysadmin": ["/audit/"],
         "relative": ["/my/", f"/my/decisions/{w.decision.public_id}/choose/"],

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from frivalg.core.models import Municipality, TimeStamped
+from frivalg.core.models import DistrictKind, Municipality, TimeStamped
 
 
 class FsiiiConcept(models.Model):
@@ -50,6 +50,18 @@ class VoucherDesign(models.TextChoices):
     SPECIFIC = "specific", _("A specific service")
 
 
+class PaymentBasis(models.TextChoices):
+    """What the purchaser pays a provider for (a Swedish survey of 145 municipalities: 62 paid for
+    granted time, 47 for electronically measured performed time, 20 for reported performed time,
+    12 per service or level). The settlement consumes it."""
+
+    GRANTED_TIME = "granted_time", _("Granted time")
+    PERFORMED_TIME = "performed_time", _("Performed (verified) time")
+    PER_VISIT = "per_visit", _("Per visit or activity points")
+    CAPITATION = "capitation", _("Capitation: an amount per month by age or need level")
+    PER_UNIT = "per_unit", _("Per unit delivered (e.g. meals)")
+
+
 class CareLevel(models.IntegerChoices):
     """The care chain, from least to most intensive, so a purchaser can grant along all of it."""
 
@@ -73,6 +85,9 @@ class Service(TimeStamped):
     unit = models.CharField(_("unit"), max_length=8, choices=Unit.choices)
     legal_basis = models.CharField(_("legal basis"), max_length=160)
     voucher_design = models.CharField(_("voucher design"), max_length=8, choices=VoucherDesign.choices)
+    payment_basis = models.CharField(
+        _("payment basis"), max_length=16, choices=PaymentBasis.choices, default=PaymentBasis.PERFORMED_TIME
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -91,6 +106,27 @@ class TimeBand(models.TextChoices):
     NIGHT = "night", _("Night")
     WEEKEND = "weekend", _("Weekend daytime")
     HOLIDAY = "holiday", _("Public holiday")
+    SATURDAY = "saturday", _("Saturday daytime")
+    SUNDAY = "sunday", _("Sunday daytime")
+    MAJOR_HOLIDAY = "major", _("Major holiday")
+
+
+class Area(models.TextChoices):
+    """Where a rate applies: the kinds of District (core.models.DistrictKind) or every area."""
+
+    ALL = "all", _("All areas")
+    TOWN = DistrictKind.TOWN.value, DistrictKind.TOWN.label
+    SUBURB = DistrictKind.SUBURB.value, DistrictKind.SUBURB.label
+    RURAL = DistrictKind.RURAL.value, DistrictKind.RURAL.label
+
+
+class RateUnit(models.TextChoices):
+    HOUR = "hour", _("per hour")
+    VISIT = "visit", _("per visit")
+    MEAL = "meal", _("per meal")
+    DAY = "day", _("per day")
+    MONTH = "month", _("per month")
+    PIECE = "piece", _("per piece")
 
 
 class ProviderKind(models.TextChoices):
@@ -100,21 +136,32 @@ class ProviderKind(models.TextChoices):
 
 
 class Rate(TimeStamped):
-    """A dated price per unit of a service in a time band for a kind of provider."""
+    """A dated price per unit of a service in a time band and area for a kind of provider. Once an
+    approved settlement has used it (`settled_through`), it is never edited: a new version is."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="rates")
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="rates")
     time_band = models.CharField(_("time band"), max_length=8, choices=TimeBand.choices)
+    area = models.CharField(_("area"), max_length=8, choices=Area.choices, default=Area.ALL)
     provider_kind = models.CharField(_("provider kind"), max_length=10, choices=ProviderKind.choices)
-    amount_minor = models.BigIntegerField(_("price per hour or unit, in øre/öre"))
+    unit = models.CharField(_("unit"), max_length=8, choices=RateUnit.choices)
+    amount_minor = models.BigIntegerField(_("price per unit, in øre/öre"))
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to (inclusive)"), null=True, blank=True)
+    settled_through = models.DateField(
+        _("used by an approved settlement through"),
+        null=True,
+        blank=True,
+        help_text=_("The last day an approved settlement run may have priced with this rate."),
+    )
 
     class Meta:
-        ordering = ["service", "time_band", "provider_kind", "-valid_from"]
+        ordering = ["service", "time_band", "area", "provider_kind", "-valid_from"]
         constraints = [
-            models.UniqueConstraint(fields=["service", "time_band", "provider_kind", "valid_from"], name="rate_unique"),
+            models.UniqueConstraint(
+                fields=["service", "time_band", "area", "provider_kind", "valid_from"], name="rate_unique"
+            ),
             models.CheckConstraint(condition=Q(amount_minor__gte=0), name="rate_amount_not_negative"),
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")), name="rate_valid_period"
@@ -122,3 +169,51 @@ class Rate(TimeStamped):
         ]
         verbose_name = _("rate")
         verbose_name_plural = _("rates")
+
+
+class TimeBandScheme(TimeStamped):
+    """A municipality's time bands: where weekday daytime, evening and night begin and end (local
+    wall-clock time, night across midnight), whether Saturday and Sunday are priced apart, and its
+    extra days. Without one the default applies (07–15–23, one weekend band)."""
+
+    municipality = models.OneToOneField(Municipality, on_delete=models.PROTECT, related_name="time_band_scheme")
+    day_start = models.TimeField(_("daytime starts"))
+    day_end = models.TimeField(_("daytime ends"))
+    evening_start = models.TimeField(_("evening starts"))
+    evening_end = models.TimeField(_("evening ends"))
+    night_start = models.TimeField(_("night starts"))
+    night_end = models.TimeField(_("night ends"))
+    split_weekend = models.BooleanField(_("Saturday and Sunday priced apart"), default=False)
+
+    class Meta:
+        ordering = ["municipality"]
+        verbose_name = _("time band scheme")
+        verbose_name_plural = _("time band schemes")
+
+    def __str__(self) -> str:
+        return f"{self.municipality}: {self.day_start:%H:%M}–{self.evening_start:%H:%M}–{self.night_start:%H:%M}"
+
+
+class ExtraDayBand(models.TextChoices):
+    HOLIDAY = TimeBand.HOLIDAY.value, TimeBand.HOLIDAY.label
+    MAJOR_HOLIDAY = TimeBand.MAJOR_HOLIDAY.value, TimeBand.MAJOR_HOLIDAY.label
+
+
+class ExtraDay(TimeStamped):
+    """A day the municipality prices as a holiday or major holiday every year (Christmas Eve …),
+    on top of the country's statutory public holidays."""
+
+    scheme = models.ForeignKey(TimeBandScheme, on_delete=models.CASCADE, related_name="extra_days")
+    month = models.PositiveSmallIntegerField(_("month"))
+    day = models.PositiveSmallIntegerField(_("day"))
+    name = models.CharField(_("name"), max_length=80)
+    band = models.CharField(_("band"), max_length=8, choices=ExtraDayBand.choices, default=ExtraDayBand.HOLIDAY)
+
+    class Meta:
+        ordering = ["scheme", "month", "day"]
+        constraints = [models.UniqueConstraint(fields=["scheme", "month", "day"], name="extra_day_unique")]
+        verbose_name = _("extra day")
+        verbose_name_plural = _("extra days")
+
+    def __str__(self) -> str:
+        return f"{self.day:02d}-{self.month:02d} {self.name}"

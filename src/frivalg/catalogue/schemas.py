@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from typing import Any
 from uuid import UUID
 
 from ninja import Field, Schema
 
-from frivalg.core.schemas import Day
+from frivalg.core.schemas import Day, FieldError
 
 
 class ServiceOut(Schema):
@@ -19,7 +19,11 @@ class ServiceOut(Schema):
     fsiii_code: str
     unit: str
     legal_basis: str
-    voucher_design: str
+    voucher_design: str = Field(..., description="cash | time | specific (seed 003).")
+    payment_basis: str = Field(
+        ...,
+        description="granted_time | performed_time | per_visit | capitation | per_unit: what providers are paid for.",
+    )
     active: bool
 
     @staticmethod
@@ -32,10 +36,15 @@ class RateOut(Schema):
     service: UUID
     service_code: str
     time_band: str
+    area: str = Field(..., description="town | suburb | rural, or all: the citizen's district kind.")
     provider_kind: str
-    amount_minor: int = Field(..., description="Price per hour (or per unit) in øre/öre.")
+    unit: str = Field(..., description="hour | visit | meal | day | month | piece: what the price is per.")
+    amount_minor: int = Field(..., description="Price per unit in øre/öre.")
     valid_from: date
     valid_to: date | None = Field(..., description="Inclusive; null when open-ended.")
+    settled_through: date | None = Field(
+        ..., description="Used by an approved settlement through this day: never edited, a new version replaces it."
+    )
 
     @staticmethod
     def resolve_id(obj: Any) -> UUID:
@@ -52,3 +61,73 @@ class RateOut(Schema):
 
 class RateFilter(Schema):
     on: Day | None = Field(None, description="Only the rates in force on this day.")
+
+
+class RejectedRateRowOut(Schema):
+    row: int = Field(..., description="1-based, as a person counts the rows (the CSV header is not counted).")
+    field: str
+    reason: str
+    data: dict[str, str]
+
+
+class RateImportOut(Schema):
+    created: int
+    rejected_rows: int
+    rejected: list[RejectedRateRowOut]
+
+
+class RateImportErrorOut(Schema):
+    """The error shape; when the rows were read but none could be stored, the import's answer
+    comes with it."""
+
+    detail: list[FieldError]
+    created: int | None = None
+    rejected_rows: int | None = None
+    rejected: list[RejectedRateRowOut] | None = None
+
+
+RATE_IMPORT_REQUEST_BODY = {
+    "required": True,
+    "content": {
+        "text/csv": {
+            "schema": {"type": "string"},
+            "example": "service_code,time_band,area,provider_kind,unit,price,valid_from,valid_to\n"
+            "PH,day,rural,private,hour,432.50,2027-01-01,\n",
+        },
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "file": {"type": "string", "format": "binary", "description": "CSV (UTF-8, `,` or `;`)."}
+                },
+                "required": ["file"],
+            },
+        },
+    },
+}
+
+
+class ServiceDesignIn(Schema):
+    voucher_design: str = Field(..., description="cash | time | specific.")
+    payment_basis: str = Field(..., description="granted_time | performed_time | per_visit | capitation | per_unit.")
+
+
+class ExtraDayIO(Schema):
+    month: int
+    day: int
+    name: str
+    band: str = Field("holiday", description="holiday | major")
+
+
+class TimeBandsIO(Schema):
+    """A municipality's time bands: weekday [start, end) in local time, covering the day."""
+
+    day_start: time
+    day_end: time
+    evening_start: time
+    evening_end: time
+    night_start: time
+    night_end: time
+    split_weekend: bool = False
+    extra_days: list[ExtraDayIO] = []
+    default: bool = Field(False, description="True when none is stored and the default applies (read only).")

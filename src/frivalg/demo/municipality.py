@@ -48,6 +48,7 @@ from django.utils import timezone
 
 from frivalg.assessments.models import Assessment, AssessmentScore, Decision
 from frivalg.catalogue.models import FsiiiConcept, Rate, Service
+from frivalg.catalogue.rules import default_payment_basis, default_rate_unit
 from frivalg.choices.models import Choice
 from frivalg.core.models import Citizen, District, Municipality, PowerOfAttorney, User
 from frivalg.demo import people, rules
@@ -420,7 +421,8 @@ class MunicipalityGenerator:
             Service(public_id=_uuid(ids), municipality=self.municipality, code=s.code,
                     name=concepts[s.fsiii_code].display, care_level=s.care_level, fsiii_code=s.fsiii_code,
                     fsiii_version=concepts[s.fsiii_code].version,
-                    unit=s.unit, legal_basis=s.legal_basis, voucher_design=s.voucher_design)
+                    unit=s.unit, legal_basis=s.legal_basis, voucher_design=s.voucher_design,
+                    payment_basis=default_payment_basis(s.unit))
             for s in SERVICES
         )
         self.services = {s.code: s for s in services}
@@ -466,6 +468,7 @@ class MunicipalityGenerator:
                                   else rules.hourly_rate_minor(spec.group, band, kind, years_back))
                         objects.append(Rate(public_id=_uuid(ids), municipality=self.municipality, service=service,
                                             time_band=band, provider_kind=kind, amount_minor=amount,
+                                            unit=default_rate_unit(spec.unit),
                                             valid_from=valid_from,
                                             valid_to=valid_to))
         Rate.objects.bulk_create(objects)

@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from frivalg.catalogue.rules import public_holidays, time_band_for
-from frivalg.catalogue.selectors import rate_book
+from frivalg.catalogue.selectors import rate_book, time_band_scheme_for
+from frivalg.catalogue.services import rates_mark_settled
 from frivalg.core import roles
 from frivalg.core.models import Municipality, User
 from frivalg.core.periods import Period
@@ -43,6 +44,7 @@ _VISIT_COLUMNS = (
     "actual_start",
     "actual_end",
     "cancelled_at",
+    "citizen__district__kind",
 )
 
 
@@ -79,10 +81,12 @@ def _lines(
     config: rules.SettlementConfig,
 ) -> Iterator[SettlementLine]:
     """One line per visit of the provider in the municipality planned to start in the period
-    (local time): time band from the local planned start, rate by the provider's kind."""
+    (local time): time band from the local planned start by the municipality's time-band scheme,
+    rate by the provider's kind and the citizen's area (the district kind, else all areas)."""
     tz = ZoneInfo(municipality.time_zone)
     start, end = period.local_bounds(municipality.time_zone)
     holidays = public_holidays(municipality.country, range(period.start.year, period.end.year + 1))
+    scheme = time_band_scheme_for(municipality_id=municipality.pk)
     book = rate_book(
         municipality_id=municipality.pk,
         provider_kind=provider.kind,
@@ -107,10 +111,11 @@ def _lines(
         actual_start,
         actual_end,
         cancelled_at,
+        area,
     ) in visits.iterator(chunk_size=BATCH_SIZE):
         local_start: datetime = planned_start.astimezone(tz)
-        band = time_band_for(local_start, holidays)
-        hourly = book.lookup(service_id, band, local_start.date())
+        band = time_band_for(local_start, holidays, scheme)
+        hourly = book.lookup(service_id, band, local_start.date(), area)
         facts = rules.VisitFacts(
             status=status,
             planned_start=planned_start,
@@ -220,6 +225,14 @@ def settlement_run_approve(*, actor: User, run: SettlementRun) -> SettlementRun:
     run.approved_by = actor
     run.approved_at = timezone.now()
     run.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
+    rates_mark_settled(
+        actor=actor,
+        municipality_id=run.municipality_id,
+        provider_kind=run.provider.kind,
+        service_bands=run.lines.order_by().values_list("service_id", "time_band").distinct(),
+        first_day=run.period_start,
+        last_day=run.period_end - timedelta(days=1),
+    )
     audit_record(
         actor=actor,
         municipality_id=run.municipality_id,

@@ -19,6 +19,7 @@ class ServiceFactory(factory.django.DjangoModelFactory):
     unit = "hour"
     legal_basis = "Serviceloven § 83, stk. 1, nr. 2"
     voucher_design = "time"
+    payment_basis = "performed_time"
 
 
 class RateFactory(factory.django.DjangoModelFactory):
@@ -28,6 +29,8 @@ class RateFactory(factory.django.DjangoModelFactory):
     service = factory.SubFactory(ServiceFactory)
     municipality = factory.SelfAttribute("service.municipality")
     time_band = "day"
+    area = "all"
     provider_kind = "private"
+    unit = factory.LazyAttribute(lambda rate: "hour" if rate.service.unit == "minute" else rate.service.unit)
     amount_minor = 40000
     valid_from = date(2020, 1, 1)

@@ -41,6 +41,7 @@ MENUS: dict[str, tuple[MenuItem, ...]] = {
         MenuItem(_("Settlement runs"), "settlements:runs"),
         MenuItem(_("Providers"), "providers:list"),
         MenuItem(_("Rates"), "catalogue:rates"),
+        MenuItem(_("Prices"), "pricing:cost_models"),
         MenuItem(_("Key figures"), "followup:key_figures"),
     ),
     roles.PROVIDER_ADMIN.name: (

@@ -256,3 +256,64 @@ def test_the_run_and_its_audit_row_commit_together(world):
     assert not SettlementRun.objects.exists()
     assert not SettlementLine.objects.exists()
     assert not AuditEvent.objects.filter(action="settlement_run.create").exists()
+
+
+def test_the_citizen_s_area_chooses_the_rate_and_falls_back_to_all_areas(world):
+    from frivalg.catalogue.services import rate_set
+
+    rate_set(actor=world.finance, service=world.personal, time_band="day", provider_kind="in_house",
+             amount_minor=60000, valid_from=date(2026, 1, 1), area="rural")
+    rate_set(actor=world.finance, service=world.practical, time_band="day", provider_kind="in_house",
+             amount_minor=99000, valid_from=date(2026, 1, 1), area="rural")
+    rural = visit(world, local(2026, 4, 7, 10, 0), provider=world.in_house, decision=world.neighbour_decision)
+    run = settlement_run_create(actor=world.finance, provider=world.in_house, period=Period.month(2026, 4))
+    assert world.neighbour.district.kind == "rural"
+    assert lines_by_visit(run)[rural.pk].unit_price_minor == 60000
+    town = visit(world, local(2026, 3, 2, 8, 0))
+    run = settlement_run_create(actor=world.finance, provider=world.private, period=MARCH)
+    assert lines_by_visit(run)[town.pk].unit_price_minor == 40000
+
+
+def test_the_municipality_s_time_bands_and_extra_days_are_used(world):
+    from datetime import time
+
+    from frivalg.catalogue.services import rate_set, time_band_scheme_set
+
+    time_band_scheme_set(
+        actor=world.finance, municipality=world.muni, day_start=time(7), day_end=time(14), evening_start=time(14),
+        evening_end=time(23), night_start=time(23), night_end=time(7), split_weekend=True,
+        extra_days=[(3, 3, "Byfest", "major")],
+    )
+    rate_set(actor=world.finance, service=world.practical, time_band="saturday", provider_kind="private",
+             amount_minor=70000, valid_from=date(2026, 1, 1))
+    afternoon = visit(world, local(2026, 3, 2, 14, 30))
+    saturday = visit(world, local(2026, 3, 7, 10, 0))
+    sunday = visit(world, local(2026, 3, 8, 10, 0))
+    town_party = visit(world, local(2026, 3, 3, 10, 0))
+    lines = lines_by_visit(settlement_run_create(actor=world.finance, provider=world.private, period=MARCH))
+    assert (lines[afternoon.pk].time_band, lines[afternoon.pk].unit_price_minor) == ("evening", 46000)
+    assert (lines[saturday.pk].time_band, lines[saturday.pk].unit_price_minor) == ("saturday", 70000)
+    assert (lines[sunday.pk].time_band, lines[sunday.pk].unit_price_minor) == ("sunday", 48000)
+    assert (lines[town_party.pk].time_band, lines[town_party.pk].unit_price_minor) == ("major", 56000)
+
+
+def test_approval_marks_the_rates_used_so_they_are_never_edited(world):
+    from frivalg.catalogue.models import Rate
+    from frivalg.catalogue.services import rate_change, rate_set
+
+    visit(world, local(2026, 3, 2, 8, 0))
+    run = settlement_run_create(actor=world.finance, provider=world.private, period=MARCH)
+    day = Rate.objects.get(service=world.practical, time_band="day", provider_kind="private")
+    evening = Rate.objects.get(service=world.practical, time_band="evening", provider_kind="private")
+    assert day.settled_through is None
+    settlement_run_approve(actor=world.finance, run=run)
+    day.refresh_from_db()
+    evening.refresh_from_db()
+    assert (day.settled_through, evening.settled_through) == (date(2026, 3, 31), None)
+    with pytest.raises(ValidationError):
+        rate_change(actor=world.finance, rate=day, amount_minor=1, valid_to=None)
+    with pytest.raises(ValidationError):
+        rate_set(actor=world.finance, service=world.practical, time_band="day", provider_kind="private",
+                 amount_minor=1, valid_from=date(2026, 3, 31))
+    rate_set(actor=world.finance, service=world.practical, time_band="day", provider_kind="private",
+             amount_minor=1, valid_from=date(2026, 4, 1))
