@@ -1016,3 +1016,56 @@ def after_to_dict(result: AfterCalculation) -> dict[str, Any]:
             for line in result.lines
         ],
     }
+
+
+# --- Comparison across municipalities (the 232-vs-481 question made visible) -------------------
+
+
+@dataclass(frozen=True)
+class PricePoint:
+    """One municipality's price for a service and time band, and the sheet it comes from."""
+
+    label: str
+    ref: str
+    price: Decimal
+
+
+@dataclass(frozen=True)
+class PriceSpread:
+    points: tuple[PricePoint, ...]  # cheapest first
+    lowest: Decimal
+    highest: Decimal
+    median: Decimal
+    ratio: Decimal | None  # highest ÷ lowest, two decimals; None when the lowest is 0
+    outliers: frozenset[str]  # refs outside Tukey's fences around the hinges (needs four prices)
+
+
+#: Tukey's fences: a price more than 1.5 × the interquartile range outside the quartiles.
+OUTLIER_FENCE = Decimal("1.5")
+MIN_POINTS_FOR_OUTLIERS = 4
+
+
+def _median(values: Sequence[Decimal]) -> Decimal:
+    middle = len(values) // 2
+    if len(values) % 2:
+        return values[middle]
+    return (values[middle - 1] + values[middle]) / 2
+
+
+def price_spread(points: Sequence[PricePoint]) -> PriceSpread:
+    """Lowest, highest, median, the ratio between the extremes and the outliers of a set of prices.
+    Quartiles are Tukey's hinges: the medians of the lower and upper halves, each half including
+    the median when the count is odd."""
+    if not points:
+        raise ValueError("a spread needs at least one price")
+    ordered = tuple(sorted(points, key=lambda p: (p.price, p.label)))
+    prices = [p.price for p in ordered]
+    lowest, highest = prices[0], prices[-1]
+    ratio = (highest / lowest).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if lowest else None
+    outliers: frozenset[str] = frozenset()
+    if len(prices) >= MIN_POINTS_FOR_OUTLIERS:
+        half = (len(prices) + 1) // 2
+        q1, q3 = _median(prices[:half]), _median(prices[-half:])
+        fence = OUTLIER_FENCE * (q3 - q1)
+        outliers = frozenset(p.ref for p in ordered if p.price < q1 - fence or p.price > q3 + fence)
+    return PriceSpread(ordered, lowest, highest, _median(prices), ratio, outliers)

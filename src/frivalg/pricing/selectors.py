@@ -4,6 +4,8 @@ is public (anyone, without login, may read and recompute it)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -76,3 +78,36 @@ def after_calculation_get(*, actor: AnyUser, public_id: UUID | str) -> AfterCalc
 def cost_model_sheet(*, cost_model: CostModel) -> dict[str, Any]:
     """The price sheet a stored cost model would publish, with every step (a preview)."""
     return rules.sheet_to_dict(rules.calculate_document(cost_model.document))
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    service: str
+    time_band: str
+    currency: str
+    spread: rules.PriceSpread
+
+
+def price_comparison(*, year: int | None = None) -> list[ComparisonRow]:
+    """Public: the latest published in-house price of every municipality, side by side per
+    service, time band and currency (prices in different currencies are never compared)."""
+    latest: dict[int, PriceSheet] = {}
+    sheets = PriceSheet.objects.select_related("municipality").order_by("municipality_id", "-year", "-version")
+    if year is not None:
+        sheets = sheets.filter(year=year)
+    for sheet in sheets:
+        latest.setdefault(sheet.municipality_id, sheet)
+    groups: dict[tuple[str, str, str], list[rules.PricePoint]] = {}
+    lines = PriceSheetLine.objects.filter(sheet__in=[s.pk for s in latest.values()]).select_related(
+        "sheet__municipality"
+    )
+    for line in lines:
+        key = (line.service, line.time_band, line.sheet.currency)
+        groups.setdefault(key, []).append(
+            rules.PricePoint(label=line.sheet.municipality.name, ref=str(line.sheet.public_id),
+                             price=Decimal(line.in_house_price_minor) / 100)
+        )
+    return [
+        ComparisonRow(service, band, currency, rules.price_spread(points))
+        for (service, band, currency), points in sorted(groups.items())
+    ]

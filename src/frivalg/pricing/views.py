@@ -27,6 +27,7 @@ from frivalg.pricing.selectors import (
     cost_model_get,
     cost_model_sheet,
     cost_models_for,
+    price_comparison,
     price_sheet_published_get,
     price_sheet_versions,
     price_sheets_published,
@@ -134,6 +135,13 @@ def after_calculation_detail(request: AuthenticatedRequest, public_id: UUID) -> 
 def sheets(request: HttpRequest) -> HttpResponse:
     """Public: every published price sheet."""
     return render(request, "pricing/sheets.html", {"sheets": price_sheets_published()})
+
+
+def comparison(request: HttpRequest) -> HttpResponse:
+    """Public: municipalities' in-house prices side by side, with spread and outliers."""
+    year_text = request.GET.get("year", "").strip()
+    year = int(year_text) if year_text.isdigit() and 1900 <= int(year_text) <= 2999 else None
+    return render(request, "pricing/comparison.html", {"rows": price_comparison(year=year), "year": year})
 
 
 def _published_or_404(public_id: UUID) -> PriceSheet:

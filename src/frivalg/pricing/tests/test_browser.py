@@ -79,4 +79,7 @@ def test_finance_imports_sees_a_warning_fixes_it_publishes_and_the_public_reads_
     assert "614.75" in body and "806.86" in body
     assert "6762300.00 ÷ 11000.00" in body
     assert_accessible(page)
+    page.goto(f"{live_server.url}/pricing/compare/")
+    assert "Testrup Kommune" in page.locator("main").inner_text()
+    assert_accessible(page)
     public.close()
