@@ -32,6 +32,7 @@ class ServiceAdmin(ReadOnlyAdmin):
         "fsiii_code",
         "unit",
         "voucher_design",
+        "cash_amount_minor",
         "payment_basis",
         "active",
     ]
@@ -71,5 +72,5 @@ class ExtraDayInline(ReadOnlyInline):
 
 @admin.register(TimeBandScheme)
 class TimeBandSchemeAdmin(ReadOnlyAdmin):
-    list_display = ["municipality", "day_start", "evening_start", "night_start", "split_weekend"]
+    list_display = ["municipality", "day_start", "evening_start", "night_start", "split_weekend", "crossing_rule"]
     inlines = [ExtraDayInline]

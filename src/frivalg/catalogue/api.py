@@ -1,4 +1,4 @@
-"""JSON API for the service catalogue and the rate table (read, CSV export and import)."""
+"""JSON API for the service catalogue and the rate table (read, CSV/Excel export and import)."""
 
 from collections.abc import Iterable
 from typing import Any
@@ -13,7 +13,14 @@ from ninja.pagination import paginate
 
 from frivalg.catalogue import selectors, services
 from frivalg.catalogue.models import Rate, Service
-from frivalg.catalogue.rate_files import rates_csv_response, read_rate_csv
+from frivalg.catalogue.rate_files import (
+    XLSX_CONTENT_TYPE,
+    rates_csv_response,
+    rates_xlsx_response,
+    read_rate_csv,
+    read_rate_file,
+    read_rate_xlsx,
+)
 from frivalg.catalogue.rules import DEFAULT_SCHEME
 from frivalg.catalogue.schemas import (
     RATE_IMPORT_REQUEST_BODY,
@@ -42,7 +49,7 @@ def service_list(request: HttpRequest) -> Iterable[Service]:
 @router.put(
     "/services/{service_id}/design",
     response={200: ServiceOut, **ERRORS},
-    summary="Set voucher design and payment basis",
+    summary="Set voucher design (with a cash voucher's monthly amount) and payment basis",
 )
 def service_design(request: HttpRequest, service_id: UUID, payload: ServiceDesignIn) -> Service:
     """How the service is granted and what its providers are paid for (finance)."""
@@ -50,7 +57,11 @@ def service_design(request: HttpRequest, service_id: UUID, payload: ServiceDesig
     require(actor, roles.RATE_MANAGE)
     service = selectors.service_get(actor=actor, public_id=service_id)
     return services.service_design_set(
-        actor=actor, service=service, voucher_design=payload.voucher_design, payment_basis=payload.payment_basis
+        actor=actor,
+        service=service,
+        voucher_design=payload.voucher_design,
+        payment_basis=payload.payment_basis,
+        cash_amount_minor=payload.cash_amount_minor,
     )
 
 
@@ -67,6 +78,7 @@ def time_bands_get(request: HttpRequest) -> dict[str, Any]:
             "evening_end": DEFAULT_SCHEME.night_start,
             "night_start": DEFAULT_SCHEME.night_start,
             "night_end": DEFAULT_SCHEME.day_start,
+            "crossing_rule": DEFAULT_SCHEME.crossing_rule,
             "default": True,
         }
     return {
@@ -77,6 +89,7 @@ def time_bands_get(request: HttpRequest) -> dict[str, Any]:
         "night_start": stored.night_start,
         "night_end": stored.night_end,
         "split_weekend": stored.split_weekend,
+        "crossing_rule": stored.crossing_rule,
         "extra_days": [
             {"month": e.month, "day": e.day, "name": e.name, "band": e.band} for e in stored.extra_days.all()
         ],
@@ -101,6 +114,7 @@ def time_bands_put(request: HttpRequest, payload: TimeBandsIO) -> dict[str, Any]
         night_start=payload.night_start,
         night_end=payload.night_end,
         split_weekend=payload.split_weekend,
+        crossing_rule=payload.crossing_rule,
         extra_days=[(e.month, e.day, e.name, e.band) for e in payload.extra_days],
     )
     return time_bands_get(request)
@@ -126,10 +140,26 @@ def rate_export(request: HttpRequest) -> HttpResponse:
     return rates_csv_response(selectors.rate_table_rows(actor=actor))
 
 
+@router.get(
+    "/rates.xlsx",
+    response={200: None, **ERRORS},
+    summary="The whole rate table as an Excel workbook (finance)",
+    openapi_extra={
+        "responses": {200: {"content": {XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}}}}
+    },
+)
+def rate_export_xlsx(request: HttpRequest) -> HttpResponse:
+    """The same rows and columns as rates.csv in one sheet, prices as numbers and dates as dates;
+    the import reads it back unchanged."""
+    actor = actor_of(request)
+    require(actor, roles.RATE_MANAGE)
+    return rates_xlsx_response(selectors.rate_table_rows(actor=actor))
+
+
 @router.post(
     "/rates/import",
     response={**ERRORS, 200: RateImportOut, 422: RateImportErrorOut},
-    summary="Import rates from CSV (finance)",
+    summary="Import rates from CSV or Excel (finance)",
     openapi_extra={"requestBody": RATE_IMPORT_REQUEST_BODY},
 )
 def rate_import(request: HttpRequest) -> tuple[int, dict[str, Any]]:
@@ -144,13 +174,15 @@ def rate_import(request: HttpRequest) -> tuple[int, dict[str, Any]]:
     content_type = request.content_type or ""
     if content_type in {"text/csv", "application/csv", "text/plain"}:
         rows = read_rate_csv(request.body)
+    elif content_type == XLSX_CONTENT_TYPE:
+        rows = read_rate_xlsx(request.body)
     elif content_type == "multipart/form-data":
         upload = request.FILES.get("file")
         if upload is None:
-            raise ValidationError({"file": _("Upload the CSV file in the field `file`.")})
-        rows = read_rate_csv(upload.read())
+            raise ValidationError({"file": _("Upload the CSV or Excel file in the field `file`.")})
+        rows = read_rate_file(upload.read(), filename=upload.name or "")
     else:
-        raise HttpError(415, _("Send the rates as text/csv or a multipart/form-data file."))
+        raise HttpError(415, _("Send the rates as text/csv, an .xlsx workbook or a multipart/form-data file."))
     result = services.rates_import(actor=actor, municipality=municipality, rows=rows)
     body = {
         "created": result.created,

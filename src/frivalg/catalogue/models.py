@@ -88,11 +88,25 @@ class Service(TimeStamped):
     payment_basis = models.CharField(
         _("payment basis"), max_length=16, choices=PaymentBasis.choices, default=PaymentBasis.PERFORMED_TIME
     )
+    cash_amount_minor = models.BigIntegerField(
+        _("monthly amount in øre/öre"),
+        null=True,
+        blank=True,
+        help_text=_("The amount per month of a cash voucher; empty for the other voucher designs."),
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         ordering = ["municipality", "care_level", "code"]
-        constraints = [models.UniqueConstraint(fields=["municipality", "code"], name="service_code_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "code"], name="service_code_unique"),
+            models.CheckConstraint(
+                # isnull=False spelled out: a CHECK passes when it evaluates to NULL.
+                condition=Q(voucher_design=VoucherDesign.CASH, cash_amount_minor__isnull=False, cash_amount_minor__gt=0)
+                | (~Q(voucher_design=VoucherDesign.CASH) & Q(cash_amount_minor__isnull=True)),
+                name="service_cash_amount_iff_cash",
+            ),
+        ]
         verbose_name = _("service")
         verbose_name_plural = _("services")
 
@@ -171,10 +185,19 @@ class Rate(TimeStamped):
         verbose_name_plural = _("rates")
 
 
+class CrossingRule(models.TextChoices):
+    """How a visit that crosses a time-band boundary is priced (catalogue.rules.allocate_minutes)."""
+
+    SPLIT = "split", _("Split: each part of the visit in its own band")
+    START = "start", _("Start: the whole visit in the band where it starts")
+    MAJORITY = "majority", _("Majority: the whole visit in the band with the most minutes")
+
+
 class TimeBandScheme(TimeStamped):
     """A municipality's time bands: where weekday daytime, evening and night begin and end (local
     wall-clock time, night across midnight), whether Saturday and Sunday are priced apart, and its
-    extra days. Without one the default applies (07–15–23, one weekend band)."""
+    extra days, and how a visit crossing a boundary is priced. Without one the default applies
+(07–15–23, one weekend band, priced by the start band)."""
 
     municipality = models.OneToOneField(Municipality, on_delete=models.PROTECT, related_name="time_band_scheme")
     day_start = models.TimeField(_("daytime starts"))
@@ -184,6 +207,12 @@ class TimeBandScheme(TimeStamped):
     night_start = models.TimeField(_("night starts"))
     night_end = models.TimeField(_("night ends"))
     split_weekend = models.BooleanField(_("Saturday and Sunday priced apart"), default=False)
+    crossing_rule = models.CharField(
+        _("a visit crossing a band boundary"),
+        max_length=8,
+        choices=CrossingRule.choices,
+        default=CrossingRule.START,
+    )
 
     class Meta:
         ordering = ["municipality"]

@@ -61,6 +61,15 @@ SUNDAY = 6
 SUPPORTED_COUNTRIES = frozenset({"DK", "SE", "NO"})
 
 
+#: How a visit that crosses a band boundary is priced: by the band it starts in, by the band it
+#: spends most time in, or split over the bands in proportion.
+CROSSING_START = "start"
+CROSSING_MAJORITY = "majority"
+CROSSING_SPLIT = "split"
+#: The values of catalogue.models.CrossingRule (a test keeps them equal).
+CROSSING_RULES: tuple[str, ...] = (CROSSING_SPLIT, CROSSING_START, CROSSING_MAJORITY)
+
+
 @dataclass(frozen=True)
 class ExtraDay:
     """A day the municipality prices as a holiday (or a major holiday) every year, e.g. Christmas
@@ -81,7 +90,8 @@ class TimeBandScheme:
     """Where the bands begin, as local wall-clock times. Daytime is [day_start, evening_start),
     evening [evening_start, night_start), night [night_start, day_start) across midnight. On
     weekend days and public holidays the whole of day and evening is the weekend / holiday band;
-    with `split_weekend` Saturday and Sunday are bands of their own."""
+    with `split_weekend` Saturday and Sunday are bands of their own. `crossing_rule` says how a
+visit crossing a boundary is priced (allocate_minutes)."""
 
     day_start: time = time(7, 0)
     evening_start: time = time(15, 0)
@@ -89,8 +99,11 @@ class TimeBandScheme:
     weekend_days: frozenset[int] = field(default_factory=lambda: frozenset({SATURDAY, SUNDAY}))
     split_weekend: bool = False
     extra_days: tuple[ExtraDay, ...] = ()
+    crossing_rule: str = CROSSING_START
 
     def __post_init__(self) -> None:
+        if self.crossing_rule not in CROSSING_RULES:
+            raise ValueError(f"unknown crossing rule {self.crossing_rule!r}")
         if not self.day_start < self.evening_start <= self.night_start:
             raise ValueError("time bands must satisfy day_start < evening_start <= night_start")
         if not self.weekend_days <= frozenset(range(7)):
@@ -196,6 +209,30 @@ def _next_change(moment: datetime, tz: tzinfo, scheme: TimeBandScheme) -> dateti
     return min(c for c in candidates if c > moment)
 
 
+def _band_segments(
+    start: datetime,
+    end: datetime,
+    tz: tzinfo,
+    holiday_dates: set[date] | frozenset[date],
+    scheme: TimeBandScheme,
+) -> list[tuple[str, datetime, datetime]]:
+    """[start, end) cut at the local band boundaries and midnights, as (band, from, to) in UTC and
+    in time order; neighbouring pieces of the same band are joined."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("band_durations needs aware datetimes")
+    segments: list[tuple[str, datetime, datetime]] = []
+    moment, stop = start.astimezone(UTC), end.astimezone(UTC)
+    while moment < stop:
+        band = time_band_for(moment.astimezone(tz), holiday_dates, scheme)
+        upto = min(_next_change(moment, tz, scheme), stop)
+        if segments and segments[-1][0] == band:
+            segments[-1] = (band, segments[-1][1], upto)
+        else:
+            segments.append((band, moment, upto))
+        moment = upto
+    return segments
+
+
 def band_durations(
     start: datetime,
     end: datetime,
@@ -206,24 +243,11 @@ def band_durations(
     """How much of [start, end) (aware datetimes) falls in each band, cut at the local boundaries
     and midnights. Durations are elapsed time, so a night across a DST change counts the hour the
     clocks skip or repeat correctly; they always sum to end − start. The reference for splitting a
-    visit that crosses a boundary (the settlement assigns a visit by its start today)."""
-    if start.tzinfo is None or end.tzinfo is None:
-        raise ValueError("band_durations needs aware datetimes")
+    visit that crosses a boundary (allocate_minutes)."""
     result: dict[str, timedelta] = {}
-    moment, stop = start.astimezone(UTC), end.astimezone(UTC)
-    while moment < stop:
-        band = time_band_for(moment.astimezone(tz), holiday_dates, scheme)
-        upto = min(_next_change(moment, tz, scheme), stop)
+    for band, moment, upto in _band_segments(start, end, tz, holiday_dates, scheme):
         result[band] = result.get(band, timedelta()) + (upto - moment)
-        moment = upto
     return result
-
-
-#: How a visit that crosses a band boundary is priced: by the band it starts in, by the band it
-#: spends most time in, or split over the bands in proportion.
-CROSSING_START = "start"
-CROSSING_MAJORITY = "majority"
-CROSSING_SPLIT = "split"
 
 
 def crossing_band(durations: Mapping[str, timedelta], start_band: str, rule: str) -> str:
@@ -235,6 +259,51 @@ def crossing_band(durations: Mapping[str, timedelta], start_band: str, rule: str
         longest = max(durations.values())
         return start_band if durations.get(start_band) == longest else max(durations, key=lambda b: durations[b])
     raise ValueError(f"no single band under the crossing rule {rule!r}")
+
+
+def allocate_minutes(
+    start: datetime,
+    end: datetime,
+    tz: tzinfo,
+    scheme: TimeBandScheme,
+    holiday_dates: set[date] | frozenset[date],
+    rule: str,
+) -> tuple[tuple[str, int], ...]:
+    """The whole minutes of [start, end) (aware) as (band, minutes) parts under a crossing rule.
+
+    The visit has `floor((end − start) / 1 minute)` whole minutes (elapsed time, so DST-correct;
+    seconds are dropped as in settlement). `start` gives one part in the band of the start,
+    `majority` one part in the band with the most elapsed time (a tie goes to the start band),
+    `split` one part per stretch of a band, in time order. Partial minutes in a split: the k-th
+    whole minute belongs to the band in force when it is completed (the instant start + k
+    minutes, counted in the band that ends there), i.e. each part gets floor(elapsed until its
+    end) − floor(elapsed until its start) minutes; a part left with no whole minute is dropped.
+    The parts therefore always sum exactly to the visit's whole minutes. A visit shorter than a
+    minute is one part of 0 minutes in its start band."""
+    if rule not in CROSSING_RULES:
+        raise ValueError(f"unknown crossing rule {rule!r}")
+    segments = _band_segments(start, end, tz, holiday_dates, scheme)
+    start_band = time_band_for(start.astimezone(tz), holiday_dates, scheme)
+    origin = start.astimezone(UTC)
+    # Subtract in UTC: aware datetimes sharing one tzinfo subtract as wall-clock time.
+    total = max(0, int((end.astimezone(UTC) - origin).total_seconds() // 60))
+    if rule == CROSSING_SPLIT and total > 0:
+        parts: list[tuple[str, int]] = []
+        counted = 0
+        for band, _moment, upto in segments:
+            done = int((upto - origin).total_seconds() // 60)
+            minutes, counted = done - counted, done
+            if minutes > 0:
+                if parts and parts[-1][0] == band:
+                    parts[-1] = (band, parts[-1][1] + minutes)
+                else:
+                    parts.append((band, minutes))
+        return tuple(parts)
+    durations: dict[str, timedelta] = {}
+    for band, moment, upto in segments:
+        durations[band] = durations.get(band, timedelta()) + (upto - moment)
+    band = crossing_band(durations, start_band, CROSSING_START if rule == CROSSING_SPLIT else rule)
+    return ((band, total),)
 
 
 @lru_cache(maxsize=256)
@@ -455,14 +524,66 @@ def csv_to_rate_rows(text: str) -> list[dict[str, str]]:
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    header = [name.strip() for name in reader.fieldnames or ()]
-    missing = [name for name in CSV_COLUMNS if name not in header and name not in ("area", "unit", "valid_to")]
-    if missing:
-        raise MissingColumns(missing)
+    _check_header([name.strip() for name in reader.fieldnames or ()])
     return [
         {(key or "").strip(): (value or "") if isinstance(value, str) else "" for key, value in row.items()}
         for row in reader
     ]
+
+
+def _check_header(header: Sequence[str]) -> None:
+    missing = [name for name in CSV_COLUMNS if name not in header and name not in ("area", "unit", "valid_to")]
+    if missing:
+        raise MissingColumns(missing)
+
+
+def cell_text(value: object) -> str:
+    """A spreadsheet cell as the text the CSV path reads, losing nothing: a date (or a datetime at
+    midnight) → ISO date, any other datetime → ISO date and time (then refused as not a date, not
+    cut), a number → its exact decimal text with two decimals when it has at most two (232.5 →
+    '232.50', 400 → '400'), else every digit (0.125 → '0.125', refused as too many decimals).
+    A float is read through its shortest repr, so 232.5 never becomes 232.4999…; empty → ''."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, datetime):
+        if value.time() == time(0, 0) and value.tzinfo is None:
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float | Decimal):
+        number = Decimal(repr(value)) if isinstance(value, float) else value
+        if not number.is_finite():
+            return str(value)
+        if number == number.to_integral_value():
+            return f"{number.quantize(Decimal(1)):f}"
+        if number == number.quantize(Decimal("0.01")):
+            return f"{number.quantize(Decimal('0.01')):f}"
+        return f"{number.normalize():f}"
+    return str(value)
+
+
+def sheet_to_rate_rows(cells: Iterable[Sequence[object]]) -> list[dict[str, str]]:
+    """The rows of a spreadsheet (first row the header, cells as read: text, numbers, dates) to
+    rows keyed by the header, every cell as cell_text, like csv_to_rate_rows: columns without a
+    header are ignored and empty rows skipped (as the CSV reader skips blank lines, so rows are
+    numbered alike). Raises MissingColumns when a required column is missing."""
+    rows = iter(cells)
+    header = [cell_text(value).strip() for value in next(rows, ())]
+    _check_header(header)
+    result: list[dict[str, str]] = []
+    for values in rows:
+        texts = [cell_text(value) for value in values]
+        if not any(text.strip() for text in texts):
+            continue
+        row = {name: "" for name in header if name}
+        row.update({name: text for name, text in zip(header, texts, strict=False) if name})
+        result.append(row)
+    return result
 
 
 #: The values of catalogue.models.PaymentBasis (a test keeps them equal).

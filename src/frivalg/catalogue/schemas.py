@@ -24,6 +24,9 @@ class ServiceOut(Schema):
         ...,
         description="granted_time | performed_time | per_visit | capitation | per_unit: what providers are paid for.",
     )
+    cash_amount_minor: int | None = Field(
+        None, description="A cash voucher's amount per month in øre/öre; null for the other voucher designs."
+    )
     active: bool
 
     @staticmethod
@@ -94,11 +97,18 @@ RATE_IMPORT_REQUEST_BODY = {
             "example": "service_code,time_band,area,provider_kind,unit,price,valid_from,valid_to\n"
             "PH,day,rural,private,hour,432.50,2027-01-01,\n",
         },
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+            "schema": {"type": "string", "format": "binary"},
+        },
         "multipart/form-data": {
             "schema": {
                 "type": "object",
                 "properties": {
-                    "file": {"type": "string", "format": "binary", "description": "CSV (UTF-8, `,` or `;`)."}
+                    "file": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "CSV (UTF-8, `,` or `;`) or an Excel workbook (.xlsx, first sheet).",
+                    }
                 },
                 "required": ["file"],
             },
@@ -110,6 +120,9 @@ RATE_IMPORT_REQUEST_BODY = {
 class ServiceDesignIn(Schema):
     voucher_design: str = Field(..., description="cash | time | specific.")
     payment_basis: str = Field(..., description="granted_time | performed_time | per_visit | capitation | per_unit.")
+    cash_amount_minor: int | None = Field(
+        None, description="Required for a cash voucher: its amount per month in øre/öre; null otherwise."
+    )
 
 
 class ExtraDayIO(Schema):
@@ -129,5 +142,10 @@ class TimeBandsIO(Schema):
     night_start: time
     night_end: time
     split_weekend: bool = False
+    crossing_rule: str = Field(
+        "start",
+        description="How a visit crossing a band boundary is priced: split (each part in its band), "
+        "start (the band it starts in) or majority (the band with the most minutes; a tie goes to the start).",
+    )
     extra_days: list[ExtraDayIO] = []
     default: bool = Field(False, description="True when none is stored and the default applies (read only).")

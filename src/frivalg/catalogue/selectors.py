@@ -118,6 +118,7 @@ def time_band_scheme_for(*, municipality_id: int) -> rules.TimeBandScheme:
         night_start=stored.night_start,
         split_weekend=stored.split_weekend,
         extra_days=tuple(rules.ExtraDay(e.month, e.day, e.band) for e in stored.extra_days.all()),
+        crossing_rule=stored.crossing_rule,
     )
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from frivalg.catalogue import fsiii, rules
 from frivalg.catalogue.models import (
     Area,
+    CrossingRule,
     ExtraDay,
     FsiiiConcept,
     PaymentBasis,
@@ -130,9 +131,11 @@ def service_create(
     legal_basis: str,
     voucher_design: str,
     payment_basis: str | None = None,
+    cash_amount_minor: int | None = None,
 ) -> Service:
     """Add a service. Without a payment basis it takes the default for its unit
-    (rules.default_payment_basis)."""
+    (rules.default_payment_basis). A cash voucher needs its monthly amount in øre/öre; the
+    other designs have none."""
     _require_rate_manager(actor, municipality.pk)
     concept = FsiiiConcept.objects.filter(code=fsiii_code).order_by("-version").first()
     if concept is None:
@@ -140,7 +143,7 @@ def service_create(
     if Service.objects.filter(municipality=municipality, code=code).exists():
         raise ValidationError({"code": _("A service with this code exists already.")})
     payment_basis = payment_basis or rules.default_payment_basis(unit)
-    _check_design(unit, voucher_design, payment_basis)
+    _check_design(unit, voucher_design, payment_basis, cash_amount_minor)
     service = Service.objects.create(
         municipality=municipality,
         code=code,
@@ -152,21 +155,33 @@ def service_create(
         legal_basis=legal_basis,
         voucher_design=voucher_design,
         payment_basis=payment_basis,
+        cash_amount_minor=cash_amount_minor,
     )
     audit_record(
         actor=actor,
         municipality_id=municipality.pk,
         action="service.create",
         obj=service,
-        payload={"code": code, "fsiii_code": fsiii_code, "payment_basis": payment_basis},
+        payload={
+            "code": code,
+            "fsiii_code": fsiii_code,
+            "payment_basis": payment_basis,
+            "cash_amount_minor": cash_amount_minor,
+        },
     )
     return service
 
 
-def _check_design(unit: str, voucher_design: str, payment_basis: str) -> None:
+def _check_design(unit: str, voucher_design: str, payment_basis: str, cash_amount_minor: int | None) -> None:
     errors: dict[str, str] = {}
     if voucher_design not in VoucherDesign.values:
         errors["voucher_design"] = _("Unknown voucher design.")
+    elif voucher_design == VoucherDesign.CASH and cash_amount_minor is None:
+        errors["cash_amount_minor"] = _("A cash voucher needs its monthly amount.")
+    elif voucher_design == VoucherDesign.CASH and cash_amount_minor is not None and cash_amount_minor <= 0:
+        errors["cash_amount_minor"] = _("The monthly amount must be more than zero.")
+    elif voucher_design != VoucherDesign.CASH and cash_amount_minor is not None:
+        errors["cash_amount_minor"] = _("Only a cash voucher has a monthly amount: leave it empty.")
     if payment_basis not in PaymentBasis.values:
         errors["payment_basis"] = _("Unknown payment basis.")
     elif (reason := rules.payment_basis_error(unit, payment_basis)) is not None:
@@ -176,21 +191,39 @@ def _check_design(unit: str, voucher_design: str, payment_basis: str) -> None:
 
 
 @transaction.atomic
-def service_design_set(*, actor: User | None, service: Service, voucher_design: str, payment_basis: str) -> Service:
-    """Set how a service is granted (voucher design) and what its providers are paid for
-    (payment basis). The settlement reads both."""
+def service_design_set(
+    *,
+    actor: User | None,
+    service: Service,
+    voucher_design: str,
+    payment_basis: str,
+    cash_amount_minor: int | None = None,
+) -> Service:
+    """Set how a service is granted (voucher design, with the monthly amount in øre/öre of a cash
+    voucher and none otherwise) and what its providers are paid for (payment basis). The
+    settlement reads both."""
     _require_rate_manager(actor, service.municipality_id)
-    _check_design(service.unit, voucher_design, payment_basis)
-    before = {"voucher_design": service.voucher_design, "payment_basis": service.payment_basis}
+    _check_design(service.unit, voucher_design, payment_basis, cash_amount_minor)
+    before = {
+        "voucher_design": service.voucher_design,
+        "payment_basis": service.payment_basis,
+        "cash_amount_minor": service.cash_amount_minor,
+    }
     service.voucher_design = voucher_design
     service.payment_basis = payment_basis
-    service.save(update_fields=["voucher_design", "payment_basis", "updated_at"])
+    service.cash_amount_minor = cash_amount_minor
+    service.save(update_fields=["voucher_design", "payment_basis", "cash_amount_minor", "updated_at"])
     audit_record(
         actor=actor,
         municipality_id=service.municipality_id,
         action="service.design_set",
         obj=service,
-        payload={"before": before, "voucher_design": voucher_design, "payment_basis": payment_basis},
+        payload={
+            "before": before,
+            "voucher_design": voucher_design,
+            "payment_basis": payment_basis,
+            "cash_amount_minor": cash_amount_minor,
+        },
     )
     return service
 
@@ -496,16 +529,20 @@ def time_band_scheme_set(
     night_end: time,
     split_weekend: bool = False,
     extra_days: Sequence[tuple[int, int, str, str]] = (),
+    crossing_rule: str = CrossingRule.START,
 ) -> TimeBandScheme:
     """Store the municipality's time bands: weekday daytime, evening and night as [start, end) in
     local time covering the day exactly (a gap or overlap is refused, naming it), Saturday and
     Sunday apart or as one weekend band, and extra days (month, day, name, band) priced as a
-    holiday or a major holiday every year on top of the country's public holidays."""
+    holiday or a major holiday every year on top of the country's public holidays, and the rule
+for a visit crossing a band boundary (split, start or majority; rules.allocate_minutes)."""
     _require_rate_manager(actor, municipality.pk)
     problems = rules.scheme_interval_errors(
         (day_start, day_end), (evening_start, evening_end), (night_start, night_end)
     )
     errors = {name: _scheme_message(problem) for name, problem in problems.items()}
+    if crossing_rule not in CrossingRule.values:
+        errors["crossing_rule"] = _("Unknown rule for a visit crossing a band boundary.")
     seen: set[tuple[int, int]] = set()
     for month, day, name, band in extra_days:
         try:
@@ -536,6 +573,7 @@ def time_band_scheme_set(
             "night_start": night_start,
             "night_end": night_end,
             "split_weekend": split_weekend,
+            "crossing_rule": crossing_rule,
         },
     )
     scheme.extra_days.all().delete()
@@ -552,6 +590,7 @@ def time_band_scheme_set(
             "created": created,
             "bands": [day_start.isoformat(), evening_start.isoformat(), night_start.isoformat()],
             "split_weekend": split_weekend,
+            "crossing_rule": crossing_rule,
             "extra_days": [[month, day, name, band] for month, day, name, band in extra_days],
         },
     )

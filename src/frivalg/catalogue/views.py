@@ -1,5 +1,5 @@
 """Finance's rate table: the prices in force today per service, time band, area and provider
-kind; the whole table as CSV and a CSV import with every rejected row explained; the
+kind; the whole table as CSV or Excel and an import of either with every rejected row explained; the
 municipality's time bands; and the catalogue's voucher designs and payment bases."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from frivalg.catalogue.forms import (
     TimeBandSchemeForm,
     scheme_initial,
 )
-from frivalg.catalogue.rate_files import rates_csv_response, read_rate_csv
+from frivalg.catalogue.rate_files import rates_csv_response, rates_xlsx_response, read_rate_file
 from frivalg.catalogue.selectors import (
     rate_table_rows,
     rates_for,
@@ -50,7 +50,8 @@ def rates(request: AuthenticatedRequest) -> HttpResponse:
     result: RateImportResult | None = None
     if request.method == "POST" and form.is_valid() and municipality is not None:
         try:
-            rows = read_rate_csv(form.cleaned_data["file"].read())
+            upload = form.cleaned_data["file"]
+            rows = read_rate_file(upload.read(), filename=upload.name)
             result = rates_import(actor=request.user, municipality=municipality, rows=rows)
         except ValidationError as error:
             add_service_errors(form, error)
@@ -70,6 +71,12 @@ def rates(request: AuthenticatedRequest) -> HttpResponse:
 def rates_export(request: AuthenticatedRequest) -> HttpResponse:
     require(request.user, roles.RATE_MANAGE)
     return rates_csv_response(rate_table_rows(actor=request.user))
+
+
+@login_required
+def rates_export_xlsx(request: AuthenticatedRequest) -> HttpResponse:
+    require(request.user, roles.RATE_MANAGE)
+    return rates_xlsx_response(rate_table_rows(actor=request.user))
 
 
 @login_required
@@ -102,9 +109,9 @@ def services(request: AuthenticatedRequest) -> HttpResponse:
     form = ServiceDesignForm(request.POST or None, services=catalogue)
     if request.method == "POST" and form.is_valid():
         try:
-            service_design_set(actor=request.user, **form.cleaned_data)
+            service_design_set(actor=request.user, **form.design())
         except ValidationError as error:
-            add_service_errors(form, error)
+            add_service_errors(form, error, {"cash_amount_minor": "cash_amount"})
         else:
             messages.success(request, _("The voucher design and payment basis are saved."))
             return redirect("catalogue:services")

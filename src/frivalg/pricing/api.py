@@ -1,5 +1,6 @@
-"""JSON API for published price sheets: the list and one sheet with every step. Published sheets
-are public documents, so every authenticated caller may read every municipality's."""
+"""JSON API for published price sheets (the list and one sheet with every step; public documents,
+so every authenticated caller may read every municipality's) and for after-calculations (finance
+staff of the municipality only: what each provider is to be paid or pay back)."""
 
 from collections.abc import Iterable
 from uuid import UUID
@@ -11,8 +12,8 @@ from ninja.pagination import paginate
 from frivalg.core.api import actor_of
 from frivalg.core.schemas import ERRORS, Pagination
 from frivalg.pricing import selectors
-from frivalg.pricing.models import PriceSheet
-from frivalg.pricing.schemas import PriceSheetDetailOut, PriceSheetOut
+from frivalg.pricing.models import AfterCalculation, PriceSheet
+from frivalg.pricing.schemas import AfterCalculationDetailOut, AfterCalculationOut, PriceSheetDetailOut, PriceSheetOut
 
 router = Router(tags=["Pricing"])
 
@@ -29,3 +30,16 @@ def price_sheet_list(request: HttpRequest) -> Iterable[PriceSheet]:
 def price_sheet_detail(request: HttpRequest, sheet_id: UUID) -> PriceSheet:
     actor_of(request)
     return selectors.price_sheet_published_get(public_id=sheet_id)
+
+
+@router.get("/after-calculations", response={200: list[AfterCalculationOut], **ERRORS},
+            summary="After-calculations of the caller's municipality (finance staff)")
+@paginate(Pagination)
+def after_calculation_list(request: HttpRequest) -> Iterable[AfterCalculation]:
+    return selectors.after_calculations_for(actor=actor_of(request))
+
+
+@router.get("/after-calculations/{after_calculation_id}", response={200: AfterCalculationDetailOut, **ERRORS},
+            url_name="after_calculation_detail", summary="One after-calculation with each provider's lines")
+def after_calculation_detail(request: HttpRequest, after_calculation_id: UUID) -> AfterCalculation:
+    return selectors.after_calculation_get(actor=actor_of(request), public_id=after_calculation_id)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from frivalg.core.forms import DateInput
 from frivalg.pricing import rules
 from frivalg.pricing.documents import DocumentError, load_document
-from frivalg.pricing.models import CostModel, Direction, PriceSheet
+from frivalg.pricing.models import CostModel, DeliverySource, Direction, PriceSheet
 
 MAX_BYTES = 2_000_000
 
@@ -63,13 +63,14 @@ def _parse(text: str, name: str) -> Any:
         message = _("The file is not valid YAML or JSON: %(error)s") % {"error": error}
         raise forms.ValidationError(message) from error
 
-DELIVERY_COLUMNS = ("provider", "private", "service", "time_band", "hours")
+DELIVERY_COLUMNS = ("provider", "service", "time_band", "hours")
 _YES = {"1", "true", "yes", "ja", "private"}
 _NO = {"0", "false", "no", "nej", "in_house", ""}
 
 
 def parse_deliveries(text: str) -> list[rules.Delivery]:
-    """CSV with the header provider,private,service,time_band,hours (comma or semicolon)."""
+    """CSV with the header provider,service,time_band,hours (comma or semicolon; a `private` column
+    is accepted and ignored: the provider's kind decides)."""
     header = text.split("\n", 1)[0]
     reader = csv.DictReader(io.StringIO(text), delimiter=";" if header.count(";") > header.count(",") else ",")
     missing = [c for c in DELIVERY_COLUMNS if c not in (reader.fieldnames or [])]
@@ -77,7 +78,7 @@ def parse_deliveries(text: str) -> list[rules.Delivery]:
         raise forms.ValidationError(_("The file lacks the columns: %(columns)s.") % {"columns": ", ".join(missing)})
     deliveries: list[rules.Delivery] = []
     for number, row in enumerate(reader, start=2):
-        private = (row["private"] or "").strip().lower()
+        private = (row.get("private") or "").strip().lower()
         if private not in _YES | _NO:
             raise forms.ValidationError(_("Line %(line)s: “private” must be yes or no.") % {"line": number})
         try:
@@ -99,8 +100,11 @@ class AfterCalculationForm(forms.Form):
     actual_cost_model = forms.ModelChoiceField(label=_("Cost model with the year's actual accounts"),
                                                queryset=CostModel.objects.none(), to_field_name="public_id")
     direction = forms.ChoiceField(label=_("Settle"), choices=Direction.choices, initial=Direction.BOTH_WAYS)
-    deliveries = forms.FileField(label=_("Delivered hours per provider (CSV)"),
-                                 help_text=_("Columns: provider, private (yes/no), service, time_band, hours."))
+    source = forms.ChoiceField(label=_("Delivered hours from"), choices=DeliverySource.choices,
+                               initial=DeliverySource.VISITS, widget=forms.RadioSelect)
+    deliveries = forms.FileField(label=_("Delivered hours per provider (CSV)"), required=False,
+                                 help_text=_("Only for hours from a file. Columns: provider (name, organisation "
+                                             "number or id), service, time_band, hours."))
 
     def __init__(self, *args: Any, sheets: QuerySet[PriceSheet], cost_models: QuerySet[CostModel],
                  **kwargs: Any) -> None:
@@ -108,8 +112,10 @@ class AfterCalculationForm(forms.Form):
         self.fields["price_sheet"].queryset = sheets  # type: ignore[attr-defined]
         self.fields["actual_cost_model"].queryset = cost_models  # type: ignore[attr-defined]
 
-    def clean_deliveries(self) -> list[rules.Delivery]:
+    def clean_deliveries(self) -> list[rules.Delivery] | None:
         upload = self.cleaned_data["deliveries"]
+        if upload is None:
+            return None
         if upload.size > MAX_BYTES:
             raise forms.ValidationError(_("The file is larger than 2 MB."))
         try:
@@ -118,7 +124,20 @@ class AfterCalculationForm(forms.Form):
             raise forms.ValidationError(_("The file is not UTF-8 text.")) from error
         return parse_deliveries(text)
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("source") == DeliverySource.FILE and cleaned.get("deliveries") is None \
+                and "deliveries" not in self.errors:
+            self.add_error("deliveries", _("Choose the file of delivered hours."))
+        if cleaned.get("source") == DeliverySource.VISITS:
+            cleaned["deliveries"] = None
+        return cleaned
+
 
 class PublishForm(forms.Form):
     valid_from = forms.DateField(label=_("Valid from"), required=False, widget=DateInput(),
                                  help_text=_("Empty: 1 January of the model's year."))
+    update_catalogue = forms.BooleanField(
+        label=_("Update the catalogue's rates"), required=False, initial=True,
+        help_text=_("Each line whose service and time band are in the catalogue becomes its rate per hour "
+                    "from this date (in-house, private and non-profit)."))

@@ -8,7 +8,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from frivalg.catalogue.models import Rate
 from frivalg.core.models import Currency, Municipality, TimeStamped, User
+from frivalg.providers.models import Provider
 
 
 class CostModel(TimeStamped):
@@ -80,6 +82,12 @@ class PriceSheetLine(models.Model):
                                                  blank=True)
     steps = models.JSONField(_("steps"))
     private_steps = models.JSONField(_("private provider's steps"), default=list, blank=True)
+    in_house_rate = models.ForeignKey(Rate, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                      verbose_name=_("catalogue rate for the in-house provider"))
+    private_rate = models.ForeignKey(Rate, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                     verbose_name=_("catalogue rate for private providers"))
+    non_profit_rate = models.ForeignKey(Rate, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                        verbose_name=_("catalogue rate for non-profit providers"))
 
     class Meta:
         ordering = ["sheet", "service", "time_band"]
@@ -98,6 +106,11 @@ class Direction(models.TextChoices):
     UPWARD_ONLY = "upward_only", _("Upward only (the older rule)")
 
 
+class DeliverySource(models.TextChoices):
+    VISITS = "visits", _("Verified visits recorded in frivalg")
+    FILE = "file", _("A file of delivered hours")
+
+
 class AfterCalculation(TimeStamped):
     """The year's actual costs and delivered hours against a published sheet: the difference per
     provider, to be settled as a correction."""
@@ -107,6 +120,8 @@ class AfterCalculation(TimeStamped):
     price_sheet = models.ForeignKey(PriceSheet, on_delete=models.PROTECT, related_name="after_calculations")
     actual_cost_model = models.ForeignKey(CostModel, on_delete=models.PROTECT, related_name="after_calculations")
     direction = models.CharField(_("direction"), max_length=12, choices=Direction.choices)
+    source = models.CharField(_("delivered hours from"), max_length=8, choices=DeliverySource.choices,
+                              default=DeliverySource.FILE)
     deliveries = models.JSONField(_("delivered hours"))
     result = models.JSONField(_("result"))
     total_minor = models.BigIntegerField(_("total to settle (øre/öre)"))
@@ -122,3 +137,33 @@ class AfterCalculation(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.price_sheet} → {self.actual_cost_model}"
+
+
+class AfterCalculationLine(models.Model):
+    """One provider's delivered hours of a service in a time band and what the after-calculation
+    settles for them: (actual − set price) × hours, both ways or upward only. The settlement
+    turns a provider's lines into correction lines."""
+
+    after_calculation = models.ForeignKey(AfterCalculation, on_delete=models.CASCADE, related_name="lines")
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="after_calculation_lines")
+    service = models.CharField(_("service"), max_length=64)
+    time_band = models.CharField(_("time band"), max_length=32)
+    hours = models.DecimalField(_("delivered hours"), max_digits=12, decimal_places=2)
+    set_price_minor = models.BigIntegerField(_("set price per hour (øre/öre)"))
+    actual_price_minor = models.BigIntegerField(_("actual price per hour (øre/öre)"))
+    difference_minor = models.BigIntegerField(_("difference (øre/öre)"))
+    settled_minor = models.BigIntegerField(_("to settle (øre/öre)"))
+    formula = models.CharField(_("formula"), max_length=200)
+
+    class Meta:
+        ordering = ["after_calculation", "provider", "service", "time_band"]
+        constraints = [
+            models.UniqueConstraint(fields=["after_calculation", "provider", "service", "time_band"],
+                                    name="after_line_one_per_cell"),
+            models.CheckConstraint(condition=Q(hours__gte=0), name="after_line_hours_not_negative"),
+        ]
+        verbose_name = _("after-calculation line")
+        verbose_name_plural = _("after-calculation lines")
+
+    def __str__(self) -> str:
+        return f"{self.provider_id} {self.service}/{self.time_band}: {self.settled_minor}"

@@ -17,9 +17,12 @@ Two ways to build a price, both in one model:
 
 Every monetary and hour step is rounded ROUND_HALF_UP to 0.01 when it is computed; shares of a
 key are never rounded (the formula shows the exact fraction). Private providers' prices follow
-from the in-house price by named adjustments (fixed overhead rate, VAT, VAT compensation
-factor), each rounded to 0.01. After-calculation compares the set price with the price from the
-year's actual accounts and settles the difference per provider, both ways or upward only.
+from the in-house price by named adjustments (fixed overhead rate, VAT, VAT compensation as a
+factor or a percentage, deduction), each rounded to 0.01. The Swedish variant "in-house − 1.5 %
+overhead, private + 1.5 % VAT compensation" lowers the published in-house price itself
+(`in_house_adjustments`, rule `in_house_reduction`) before the private price is derived from it.
+After-calculation compares the set price with the price from the year's actual accounts and
+settles the difference per provider, both ways or upward only.
 """
 
 from __future__ import annotations
@@ -38,6 +41,10 @@ NO_ROUNDING = "exact"
 ABOVE = "the lines above"
 #: A user-time share above this is implausible (a Danish municipality was corrected for it).
 BTP_PLAUSIBLE_MAX = Decimal(70)
+#: An in-house overhead reduction above this is implausible (Swedish practice: about 1.5 %).
+IN_HOUSE_REDUCTION_PLAUSIBLE_MAX = Decimal(10)
+#: VAT compensation above this exceeds the state's flat 6 % compensation to Swedish municipalities.
+VAT_COMPENSATION_PLAUSIBLE_MAX = Decimal(6)
 
 
 def round_cent(value: Decimal) -> Decimal:
@@ -77,8 +84,17 @@ class KeyBasis(StrEnum):
 class AdjustmentKind(StrEnum):
     OVERHEAD = "overhead"  # price × (1 + percent/100): a fixed overhead rate
     VAT = "vat"  # price × (1 + percent/100): VAT added on private invoices
-    VAT_COMPENSATION = "vat_compensation"  # price × factor (Swedish practice, e.g. 1.025)
+    VAT_COMPENSATION = "vat_compensation"  # price × factor (e.g. 1.025) or × (1 + percent/100) (Swedish practice)
     DEDUCTION = "deduction"  # price × (1 − percent/100)
+    #: In `in_house_adjustments` only: the published in-house price is the in-house cost × (1 − percent/100)
+    #: (Swedish practice, e.g. in-house − 1.5 % overhead); the private price follows from the reduced price.
+    IN_HOUSE_REDUCTION = "in_house_reduction"
+
+
+#: The rules each list of adjustments in a document accepts.
+PRIVATE_KINDS = (AdjustmentKind.OVERHEAD, AdjustmentKind.VAT, AdjustmentKind.VAT_COMPENSATION,
+                 AdjustmentKind.DEDUCTION)
+IN_HOUSE_KINDS = (AdjustmentKind.IN_HOUSE_REDUCTION,)
 
 
 class Direction(StrEnum):
@@ -217,6 +233,7 @@ class CostModel:
     keys: tuple[AllocationKey, ...] = ()
     chains: tuple[MarkupChain, ...] = ()
     adjustments: tuple[Adjustment, ...] = ()
+    in_house_adjustments: tuple[Adjustment, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -225,9 +242,19 @@ class CostModel:
 
 @dataclass(frozen=True)
 class StepInput:
+    """`name` in English; a name of the rules' own also has its `name_template` (marked for
+    translation) and `name_params`; a name from the model (a pool's or a step's id) has none."""
+
     name: str
     value: Decimal
     unit: str
+    name_template: str = ""
+    name_params: tuple[tuple[str, str], ...] = ()
+
+
+def _input(template: str, value: Decimal, unit: str, **params: str) -> StepInput:
+    """An input named by the rules: `template` is marked with gettext_noop by the caller."""
+    return StepInput(template % params, value, unit, template, tuple(params.items()))
 
 
 @dataclass(frozen=True)
@@ -549,27 +576,45 @@ def _parse_chains(reader: _Reader, document: Mapping[str, Any]) -> tuple[MarkupC
     return tuple(chains)
 
 
-def _parse_adjustments(reader: _Reader, document: Mapping[str, Any]) -> tuple[Adjustment, ...]:
+def _parse_adjustments(
+    reader: _Reader, document: Mapping[str, Any], section: str, allowed: tuple[AdjustmentKind, ...]
+) -> tuple[Adjustment, ...]:
+    """The list `section` of the document: named rules applied in order, each of a kind in `allowed`."""
     adjustments: list[Adjustment] = []
-    for i, raw in enumerate(reader.items(document.get("private_adjustments"), "private_adjustments")):
-        path = f"private_adjustments.{i}"
+    for i, raw in enumerate(reader.items(document.get(section), section)):
+        path = f"{section}.{i}"
         data = reader.mapping(raw, path)
         kind_text = reader.text(data, "rule", path)
         try:
             kind = AdjustmentKind(kind_text)
         except ValueError:
             if kind_text:
-                choices = ", ".join(AdjustmentKind)
                 reader.error(f"{path}.rule", "choice", gettext_noop("must be one of %(choices)s (got “%(value)s”)"),
-                             choices=choices, value=kind_text)
+                             choices=", ".join(allowed), value=kind_text)
+            continue
+        if kind not in allowed:
+            if kind in IN_HOUSE_KINDS:
+                reader.error(f"{path}.rule", "in_house_only", gettext_noop(
+                    "%(rule)s lowers the in-house price itself: list it under in_house_adjustments"), rule=kind.value)
+            else:
+                reader.error(f"{path}.rule", "private_only", gettext_noop(
+                    "%(rule)s gives a private provider's price: list it under private_adjustments"), rule=kind.value)
             continue
         percent = factor = None
         if kind == AdjustmentKind.VAT_COMPENSATION:
-            factor = reader.number(data, "factor", path, positive=True)
+            if "factor" in data and "percent" in data:
+                reader.error(path, "amount", gettext_noop("give exactly one of factor (e.g. 1.025) or percent"))
+            elif "percent" in data:
+                percent = reader.number(data, "percent", path)
+            else:
+                factor = reader.number(data, "factor", path, positive=True)
         else:
             percent = reader.number(data, "percent", path)
             if kind == AdjustmentKind.DEDUCTION and percent is not None and percent >= HUNDRED:
                 reader.error(f"{path}.percent", "too_large", gettext_noop("a deduction must be below 100 %%"))
+            if kind == AdjustmentKind.IN_HOUSE_REDUCTION and percent is not None and percent >= HUNDRED:
+                reader.error(f"{path}.percent", "too_large",
+                             gettext_noop("a reduction of the in-house price must be below 100 %%"))
         adjustments.append(
             Adjustment(
                 kind=kind,
@@ -603,7 +648,8 @@ def parse_cost_model(document: Any) -> CostModel:
     keys = _parse_keys(reader, data, {(c.service, c.time_band) for c in cells})
     pools = _parse_pools(reader, data, {k.name for k in keys})
     chains = _parse_chains(reader, data)
-    adjustments = _parse_adjustments(reader, data)
+    adjustments = _parse_adjustments(reader, data, "private_adjustments", PRIVATE_KINDS)
+    in_house_adjustments = _parse_adjustments(reader, data, "in_house_adjustments", IN_HOUSE_KINDS)
     if pools and not cells:
         reader.error("cells", "required", gettext_noop("cost pools need cells with paid hours to be divided by"))
     if not pools and not chains:
@@ -620,7 +666,8 @@ def parse_cost_model(document: Any) -> CostModel:
                          gettext_noop("paid hours × BTP rounds to 0 delivered hours"))
     if reader.errors:
         raise CostModelError(reader.errors)
-    return CostModel(municipality, year, currency.upper(), cells, pools, keys, chains, adjustments)
+    return CostModel(municipality, year, currency.upper(), cells, pools, keys, chains, adjustments,
+                     in_house_adjustments)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -662,6 +709,36 @@ def check_cost_model(model: CostModel) -> tuple[Issue, ...]:
                                  "allocated %(rest)s %% more than once"),
                     key=key.name, total=fmt(total), rest=fmt(total - HUNDRED),
                 ))
+    for i, reduction in enumerate(model.in_house_adjustments):
+        if reduction.percent is not None and reduction.percent > IN_HOUSE_REDUCTION_PLAUSIBLE_MAX:
+            warnings.append(issue(
+                f"in_house_adjustments.{i}.percent", "reduction_high",
+                gettext_noop("an in-house reduction of %(percent)s %% is above %(max)s %%: Swedish practice is "
+                             "about 1.5 %% overhead"),
+                percent=fmt(reduction.percent), max=fmt(IN_HOUSE_REDUCTION_PLAUSIBLE_MAX),
+            ))
+    for i, adjustment in enumerate(model.adjustments):
+        if adjustment.kind != AdjustmentKind.VAT_COMPENSATION:
+            continue
+        if adjustment.factor is not None:
+            percent = (adjustment.factor - 1) * HUNDRED
+            where = f"private_adjustments.{i}.factor"
+        else:
+            percent = adjustment.percent or Decimal(0)
+            where = f"private_adjustments.{i}.percent"
+        if percent < 0:
+            warnings.append(issue(
+                where, "compensation_negative",
+                gettext_noop("VAT compensation lowers the private price (%(percent)s %%): check the factor"),
+                percent=fmt(percent),
+            ))
+        elif percent > VAT_COMPENSATION_PLAUSIBLE_MAX:
+            warnings.append(issue(
+                where, "compensation_high",
+                gettext_noop("VAT compensation of %(percent)s %% is above the %(max)s %% the state compensates "
+                             "municipalities for"),
+                percent=fmt(percent), max=fmt(VAT_COMPENSATION_PLAUSIBLE_MAX),
+            ))
     for i, pool in enumerate(model.pools):
         if pool.kind == PoolKind.AUTHORITY:
             warnings.append(issue(
@@ -694,21 +771,22 @@ def _pool_amounts(model: CostModel) -> tuple[dict[str, Decimal], list[Step]]:
     for pool in model.pools:
         if pool.amount is not None:
             gross = round_cent(pool.amount)
-            inputs: tuple[StepInput, ...] = (StepInput("amount", pool.amount, currency),)
+            inputs: tuple[StepInput, ...] = (_input(gettext_noop("given amount"), pool.amount, currency),)
             formula = fmt(pool.amount)
         elif pool.rate_percent is not None:
             base_total = sum((amounts[b] for b in pool.base), Decimal(0))
             gross = round_cent(base_total * pool.rate_percent / HUNDRED)
             inputs = (
                 *(StepInput(b, amounts[b], currency) for b in pool.base),
-                StepInput("rate", pool.rate_percent, "%"),
+                _input(gettext_noop("rate"), pool.rate_percent, "%"),
             )
             formula = f"({' + '.join(fmt(amounts[b]) for b in pool.base)}) × {fmt(pool.rate_percent)} %"
         else:
             depreciation = pool.depreciation or Decimal(0)
             interest = pool.interest or Decimal(0)
             gross = round_cent(depreciation + interest)
-            inputs = (StepInput("depreciation", depreciation, currency), StepInput("interest", interest, currency))
+            inputs = (_input(gettext_noop("depreciation"), depreciation, currency),
+                      _input(gettext_noop("interest"), interest, currency))
             formula = f"{fmt(depreciation)} + {fmt(interest)}"
         if pool.kind == PoolKind.AUTHORITY:
             steps.append(_step(gettext_noop("%(pool)s (authority cost: excluded)"), {"pool": pool.label}, inputs,
@@ -718,7 +796,7 @@ def _pool_amounts(model: CostModel) -> tuple[dict[str, Decimal], list[Step]]:
         net = gross
         if pool.authority_amount:
             net = round_cent(gross - pool.authority_amount)
-            inputs = (*inputs, StepInput("authority cost taken out", pool.authority_amount, currency))
+            inputs = (*inputs, _input(gettext_noop("authority cost taken out"), pool.authority_amount, currency))
             formula = f"{fmt(gross)} − {fmt(pool.authority_amount)}" if pool.amount is None else (
                 f"{fmt(pool.amount)} − {fmt(pool.authority_amount)}")
         if pool.key:
@@ -738,27 +816,53 @@ def _cell_hours(model: CostModel) -> dict[tuple[str, str], tuple[Decimal, Decima
     }
 
 
+#: The name of each adjustment's parameter in its step, marked for translation.
+_ADJUSTMENT_INPUT = {
+    AdjustmentKind.OVERHEAD: gettext_noop("overhead rate"),
+    AdjustmentKind.VAT: gettext_noop("VAT"),
+    AdjustmentKind.VAT_COMPENSATION: gettext_noop("VAT compensation"),
+    AdjustmentKind.DEDUCTION: gettext_noop("deduction"),
+    AdjustmentKind.IN_HOUSE_REDUCTION: gettext_noop("in-house reduction"),
+}
+
+
+def _adjustment_step(adjustment: Adjustment, current: Decimal, unit: str, price_name: str) -> Step:
+    """One named adjustment of a price, rounded to 0.01; `price_name` names the price it starts from."""
+    if adjustment.factor is not None:
+        factor = adjustment.factor
+        result = round_cent(current * factor)
+        inputs = (_input(price_name, current, unit), _input(gettext_noop("factor"), factor, "×"))
+        formula = f"{fmt(current)} × {fmt(factor)}"
+    else:
+        percent = adjustment.percent or Decimal(0)
+        lowers = adjustment.kind in (AdjustmentKind.DEDUCTION, AdjustmentKind.IN_HOUSE_REDUCTION)
+        sign = "−" if lowers else "+"
+        multiplier = (HUNDRED - percent if lowers else HUNDRED + percent) / HUNDRED
+        result = round_cent(current * multiplier)
+        inputs = (_input(price_name, current, unit), _input(_ADJUSTMENT_INPUT[adjustment.kind], percent, "%"))
+        formula = f"{fmt(current)} × (100 % {sign} {fmt(percent)} %)"
+    return Step(adjustment.label, inputs, formula, result, unit, adjustment.source, ROUNDING)
+
+
+def _reduce(model: CostModel, cost: Decimal, unit: str) -> tuple[list[Step], Decimal]:
+    """The published in-house price: the in-house cost less each in-house reduction, in order."""
+    steps: list[Step] = []
+    current = cost
+    for adjustment in model.in_house_adjustments:
+        steps.append(_adjustment_step(adjustment, current, unit, gettext_noop("in-house cost")))
+        current = steps[-1].result
+    return steps, current
+
+
 def _adjust(model: CostModel, price: Decimal) -> tuple[tuple[Step, ...], Decimal | None]:
+    """A private provider's price: the (published) in-house price through each private adjustment."""
     if not model.adjustments:
         return (), None
     steps: list[Step] = []
     current = price
     for adjustment in model.adjustments:
-        unit = f"{model.currency}/hour"
-        if adjustment.kind == AdjustmentKind.VAT_COMPENSATION:
-            factor = adjustment.factor or Decimal(1)
-            result = round_cent(current * factor)
-            inputs = (StepInput("price", current, unit), StepInput("factor", factor, "×"))
-            formula = f"{fmt(current)} × {fmt(factor)}"
-        else:
-            percent = adjustment.percent or Decimal(0)
-            sign = "−" if adjustment.kind == AdjustmentKind.DEDUCTION else "+"
-            multiplier = (HUNDRED - percent if sign == "−" else HUNDRED + percent) / HUNDRED
-            result = round_cent(current * multiplier)
-            inputs = (StepInput("price", current, unit), StepInput(adjustment.kind.value, percent, "%"))
-            formula = f"{fmt(current)} × (100 % {sign} {fmt(percent)} %)"
-        steps.append(Step(adjustment.label, inputs, formula, result, unit, adjustment.source, ROUNDING))
-        current = result
+        steps.append(_adjustment_step(adjustment, current, f"{model.currency}/hour", gettext_noop("price")))
+        current = steps[-1].result
     return tuple(steps), current
 
 
@@ -772,10 +876,10 @@ def _pool_line(
     here = (cell.service, cell.time_band)
     paid, delivered = hours[here]
     steps: list[Step] = [
-        _step(gettext_noop("Paid hours"), {}, (StepInput("paid hours", paid, "hours"),), fmt(paid), paid, "hours",
-              cell.source, NO_ROUNDING),
+        _step(gettext_noop("Paid hours"), {}, (_input(gettext_noop("paid hours"), paid, "hours"),), fmt(paid), paid,
+              "hours", cell.source, NO_ROUNDING),
         _step(gettext_noop("Delivered hours = paid hours × user-time share (BTP)"), {},
-              (StepInput("paid hours", paid, "hours"), StepInput("BTP", cell.btp_percent, "%")),
+              (_input(gettext_noop("paid hours"), paid, "hours"), _input(gettext_noop("BTP"), cell.btp_percent, "%")),
               f"{fmt(paid)} × {fmt(cell.btp_percent)} %", delivered, "hours", cell.source, ROUNDING),
     ]
     keys = {k.name: k for k in model.keys}
@@ -793,17 +897,19 @@ def _pool_line(
             if percent is None:
                 continue
             result = round_cent(amount * percent / HUNDRED)
-            inputs = (StepInput(pool.id, amount, currency), StepInput(f"share in key {key.name}", percent, "%"))
+            inputs = (StepInput(pool.id, amount, currency),
+                      _input(gettext_noop("share in key %(key)s"), percent, "%", key=key.name))
             formula = f"{fmt(amount)} × {fmt(percent)} %"
         else:
             part, whole = (delivered, total_delivered) if key.basis == KeyBasis.DELIVERED_HOURS else (paid, total_paid)
             result = round_cent(amount * part / whole)
-            noun = "delivered" if key.basis == KeyBasis.DELIVERED_HOURS else "paid"
-            inputs = (
-                StepInput(pool.id, amount, currency),
-                StepInput(f"{noun} hours here", part, "hours"),
-                StepInput(f"{noun} hours in all cells", whole, "hours"),
+            here_name, all_name = (
+                (gettext_noop("delivered hours here"), gettext_noop("delivered hours in all cells"))
+                if key.basis == KeyBasis.DELIVERED_HOURS
+                else (gettext_noop("paid hours here"), gettext_noop("paid hours in all cells"))
             )
+            inputs = (StepInput(pool.id, amount, currency), _input(here_name, part, "hours"),
+                      _input(all_name, whole, "hours"))
             formula = f"{fmt(amount)} × {fmt(part)} / {fmt(whole)}"
         allocated.append((pool.id, result))
         steps.append(_step(gettext_noop("%(pool)s: share allocated here"), {"pool": pool.label}, inputs, formula,
@@ -812,9 +918,14 @@ def _pool_line(
     steps.append(_step(gettext_noop("Allocated cost"), {}, tuple(StepInput(name, a, currency) for name, a in allocated),
                        " + ".join(fmt(a) for _, a in allocated) or "0", total, currency, ABOVE, NO_ROUNDING))
     price = round_cent(total / delivered)
-    steps.append(_step(gettext_noop("In-house price per delivered hour = allocated cost ÷ delivered hours"), {},
-                       (StepInput("allocated cost", total, currency), StepInput("delivered hours", delivered, "hours")),
+    label = (gettext_noop("In-house cost per delivered hour = allocated cost ÷ delivered hours")
+             if model.in_house_adjustments else
+             gettext_noop("In-house price per delivered hour = allocated cost ÷ delivered hours"))
+    steps.append(_step(label, {}, (_input(gettext_noop("allocated cost"), total, currency),
+                                   _input(gettext_noop("delivered hours"), delivered, "hours")),
                        f"{fmt(total)} ÷ {fmt(delivered)}", price, f"{currency}/hour", ABOVE, ROUNDING))
+    reductions, price = _reduce(model, price, f"{currency}/hour")
+    steps += reductions
     private_steps, private_price = _adjust(model, price)
     return PriceLine(cell.service, cell.time_band, Method.COST_POOLS, tuple(steps), price, private_steps,
                      private_price)
@@ -824,19 +935,19 @@ def _chain_line(model: CostModel, chain: MarkupChain) -> PriceLine:
     unit = f"{model.currency}/paid hour"
     values: dict[str, Decimal] = {"wage": round_cent(chain.wage)}
     order = ["wage"]
-    steps: list[Step] = [Step(chain.wage_label, (StepInput("wage", chain.wage, unit),), fmt(chain.wage),
+    steps: list[Step] = [Step(chain.wage_label, (_input(gettext_noop("wage"), chain.wage, unit),), fmt(chain.wage),
                               values["wage"], unit, chain.wage_source, ROUNDING)]
     for step in chain.steps:
         if step.amount is not None:
             result = round_cent(step.amount)
-            inputs: tuple[StepInput, ...] = (StepInput("amount", step.amount, unit),)
+            inputs: tuple[StepInput, ...] = (_input(gettext_noop("given amount"), step.amount, unit),)
             formula = fmt(step.amount)
         else:
             percent = step.percent or Decimal(0)
             base = step.base or tuple(order)
             base_total = sum((values[b] for b in base), Decimal(0))
             result = round_cent(base_total * percent / HUNDRED)
-            inputs = (*(StepInput(b, values[b], unit) for b in base), StepInput("rate", percent, "%"))
+            inputs = (*(StepInput(b, values[b], unit) for b in base), _input(gettext_noop("rate"), percent, "%"))
             formula = f"({' + '.join(fmt(values[b]) for b in base)}) × {fmt(percent)} %"
         values[step.id] = result
         order.append(step.id)
@@ -849,9 +960,12 @@ def _chain_line(model: CostModel, chain: MarkupChain) -> PriceLine:
     if chain.btp_percent is not None:
         price = round_cent(cost / (chain.btp_percent / HUNDRED))
         steps.append(_step(gettext_noop("Price per delivered hour = cost per paid hour ÷ user-time share (BTP)"), {},
-                           (StepInput("cost per paid hour", cost, unit), StepInput("BTP", chain.btp_percent, "%")),
+                           (_input(gettext_noop("cost per paid hour"), cost, unit),
+                            _input(gettext_noop("BTP"), chain.btp_percent, "%")),
                            f"{fmt(cost)} ÷ {fmt(chain.btp_percent)} %", price, f"{model.currency}/hour",
                            chain.btp_source, ROUNDING))
+    reductions, price = _reduce(model, price, steps[-1].unit)
+    steps += reductions
     private_steps, private_price = _adjust(model, price)
     return PriceLine(chain.service, chain.time_band, Method.MARKUP_CHAIN, tuple(steps), price, private_steps,
                      private_price)
@@ -959,7 +1073,8 @@ def _step_dict(step: Step) -> dict[str, Any]:
         "label": step.label,
         "label_template": step.label_template,
         "label_params": dict(step.label_params),
-        "inputs": [{"name": i.name, "value": fmt(i.value), "unit": i.unit} for i in step.inputs],
+        "inputs": [{"name": i.name, "name_template": i.name_template, "name_params": dict(i.name_params),
+                    "value": fmt(i.value), "unit": i.unit} for i in step.inputs],
         "formula": step.formula,
         "result": fmt(step.result),
         "unit": step.unit,
@@ -1023,11 +1138,13 @@ def after_to_dict(result: AfterCalculation) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class PricePoint:
-    """One municipality's price for a service and time band, and the sheet it comes from."""
+    """One municipality's in-house price for a service and time band, and the sheet it comes from.
+    The spread is of the in-house prices; `private_price` is shown beside them."""
 
     label: str
     ref: str
     price: Decimal
+    private_price: Decimal | None = None  # the private provider's price on the same sheet, if it has one
 
 
 @dataclass(frozen=True)

@@ -75,3 +75,68 @@ class PriceSheetDetailOut(PriceSheetOut):
     @staticmethod
     def resolve_warnings(obj: Any) -> Any:
         return obj.content["warnings"]
+
+
+class AfterCalculationLineOut(Schema):
+    provider: UUID
+    provider_name: str
+    service: str
+    time_band: str
+    hours: str = Field(..., description="Delivered hours, exact decimal as text.")
+    set_price_minor: int = Field(..., description="The published price per hour, in øre/öre.")
+    actual_price_minor: int = Field(..., description="The price per hour from the actual accounts, in øre/öre.")
+    difference_minor: int = Field(..., description="(actual − set price) × hours, rounded half up to øre/öre.")
+    settled_minor: int = Field(..., description="What is paid (+) or recovered (−) under the direction.")
+    formula: str
+
+    @staticmethod
+    def resolve_provider(obj: Any) -> UUID:
+        return obj.provider.public_id  # type: ignore[no-any-return]
+
+    @staticmethod
+    def resolve_provider_name(obj: Any) -> str:
+        return obj.provider.name  # type: ignore[no-any-return]
+
+    @staticmethod
+    def resolve_hours(obj: Any) -> str:
+        return str(obj.hours)
+
+
+class AfterCalculationOut(Schema):
+    id: UUID
+    price_sheet: UUID
+    actual_cost_model: UUID
+    year: int
+    currency: str
+    direction: str = Field(..., description="`both_ways` or `upward_only`.")
+    source: str = Field(..., description="`visits` (verified visits) or `file`.")
+    total_minor: int
+    created_at: datetime
+
+    @staticmethod
+    def resolve_id(obj: Any) -> UUID:
+        return obj.public_id  # type: ignore[no-any-return]
+
+    @staticmethod
+    def resolve_price_sheet(obj: Any) -> UUID:
+        return obj.price_sheet.public_id  # type: ignore[no-any-return]
+
+    @staticmethod
+    def resolve_actual_cost_model(obj: Any) -> UUID:
+        return obj.actual_cost_model.public_id  # type: ignore[no-any-return]
+
+    @staticmethod
+    def resolve_year(obj: Any) -> int:
+        return obj.price_sheet.year  # type: ignore[no-any-return]
+
+    @staticmethod
+    def resolve_currency(obj: Any) -> str:
+        return obj.price_sheet.currency  # type: ignore[no-any-return]
+
+
+class AfterCalculationDetailOut(AfterCalculationOut):
+    lines: list[AfterCalculationLineOut]
+
+    @staticmethod
+    def resolve_lines(obj: Any) -> list[Any]:
+        return list(obj.lines.select_related("provider").order_by("provider__name", "service", "time_band"))

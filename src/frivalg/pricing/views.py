@@ -3,6 +3,7 @@ and publishes it; anyone (no login) reads the published price sheets with every 
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
@@ -10,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import localize
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,7 +24,10 @@ from frivalg.pricing.models import AfterCalculation, CostModel, PriceSheet
 from frivalg.pricing.printing import sheet_pdf
 from frivalg.pricing.rules import Direction
 from frivalg.pricing.selectors import (
+    ComparisonRow,
     after_calculation_get,
+    after_calculation_lines,
+    after_calculation_per_provider,
     after_calculations_for,
     cost_model_get,
     cost_model_sheet,
@@ -82,7 +87,8 @@ def cost_model_publish(request: AuthenticatedRequest, public_id: UUID) -> HttpRe
     if form.is_valid():
         try:
             sheet = price_sheet_publish(actor=request.user, cost_model=model,
-                                        valid_from=form.cleaned_data["valid_from"])
+                                        valid_from=form.cleaned_data["valid_from"],
+                                        update_catalogue=form.cleaned_data["update_catalogue"])
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -129,7 +135,9 @@ def after_calculation_detail(request: AuthenticatedRequest, public_id: UUID) -> 
         run = after_calculation_get(actor=request.user, public_id=public_id)
     except AfterCalculation.DoesNotExist as missing:
         raise Http404(_("No such after-calculation.")) from missing
-    return render(request, "pricing/after_calculation_detail.html", {"run": run})
+    return render(request, "pricing/after_calculation_detail.html", {
+        "run": run, "lines": after_calculation_lines(run=run), "per_provider": after_calculation_per_provider(run=run),
+    })
 
 
 def sheets(request: HttpRequest) -> HttpResponse:
@@ -137,11 +145,65 @@ def sheets(request: HttpRequest) -> HttpResponse:
     return render(request, "pricing/sheets.html", {"sheets": price_sheets_published()})
 
 
+def _comparison_key(row: ComparisonRow) -> str:
+    return f"{row.service}:{row.time_band}:{row.currency}"
+
+
+def _comparison_chart(row: ComparisonRow) -> dict[str, Any]:
+    """A Vega-Lite spec (built with Altair) of one group: per municipality the in-house price and,
+    where the sheet has one, the private provider's price; outliers labelled. The positions are
+    floats for drawing only; the exact prices, localised as in the table, are in the tooltips."""
+    import altair as alt  # imported when used: only the comparison page draws a chart
+
+    in_house, private, outlier = _("In-house price"), _("Private provider's price"), _("Outlier")
+    values: list[dict[str, Any]] = []
+    for point in row.spread.points:
+        flag = outlier if point.ref in row.spread.outliers else ""
+        values.append({"municipality": point.label, "kind": in_house, "price": float(point.price),
+                       "exact": localize(point.price), "outlier": flag})
+        if point.private_price is not None:
+            values.append({"municipality": point.label, "kind": private, "price": float(point.private_price),
+                           "exact": localize(point.private_price), "outlier": ""})
+    municipality_title, price_title = _("Municipality"), _("Price per hour (%(currency)s)") % {
+        "currency": row.currency}
+    order = [point.label for point in row.spread.points]
+    y = alt.Y("municipality:N", sort=order, title=municipality_title)
+    x = alt.X("price:Q", title=price_title)
+    bars = alt.Chart().mark_bar(aria=False).encode(
+        y=y, x=x, yOffset=alt.YOffset("kind:N", sort=[in_house, private]),
+        color=alt.Color("kind:N", title=_("Price"), sort=[in_house, private],
+                        scale=alt.Scale(domain=[in_house, private], range=["#0059b3", "#747474"]),
+                        legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("municipality:N", title=municipality_title), alt.Tooltip("kind:N", title=_("Price")),
+                 alt.Tooltip("exact:N", title=price_title)],
+    )
+    marks = alt.Chart().mark_text(align="left", dx=6, fontWeight="bold", color="#b51d09", aria=False).encode(
+        y=y, x=x, text="outlier:N",
+    ).transform_filter(alt.datum.outlier != "")
+    median = alt.Chart().mark_rule(strokeDash=[4, 4], color="#1a1a1a", aria=False).encode(
+        x=alt.datum(float(row.spread.median)),
+    )
+    chart = alt.layer(bars, marks, median, data=alt.InlineData(values=values)).properties(
+        width="container", height=alt.Step(18),
+    ).configure(aria=False)  # the figure is one image described by its caption; the table has the figures
+    spec: dict[str, Any] = chart.to_dict()
+    return spec
+
+
 def comparison(request: HttpRequest) -> HttpResponse:
-    """Public: municipalities' in-house prices side by side, with spread and outliers."""
+    """Public: municipalities' in-house prices side by side, with spread and outliers, the private
+    providers' prices beside them, and a chart of one service and time band (`?chart=`)."""
     year_text = request.GET.get("year", "").strip()
     year = int(year_text) if year_text.isdigit() and 1900 <= int(year_text) <= 2999 else None
-    return render(request, "pricing/comparison.html", {"rows": price_comparison(year=year), "year": year})
+    rows = price_comparison(year=year)
+    choices = [(_comparison_key(row), row) for row in rows]
+    wanted = request.GET.get("chart", "")
+    selected = next((row for key, row in choices if key == wanted), rows[0] if rows else None)
+    return render(request, "pricing/comparison.html", {
+        "rows": rows, "year": year, "choices": choices,
+        "selected_key": _comparison_key(selected) if selected else "",
+        "selected": selected, "chart_spec": _comparison_chart(selected) if selected else None,
+    })
 
 
 def _published_or_404(public_id: UUID) -> PriceSheet:

@@ -13,13 +13,19 @@ The line's reason code names the last rule that changed the number (capped, mini
 `performed` when none did. A citizen's late cancellation pays a share of the planned time; other
 cancellations, missed and unverified visits (not checked out, or checked out the same minute)
 pay nothing, and so does a visit with no rate in force. Amounts are hourly rate × payable minutes
-÷ 60, rounded once, half up (core.money)."""
+÷ 60, rounded once, half up (core.money).
+
+A visit split over time bands (the municipality's crossing rule `split`, catalogue.rules.
+allocate_minutes) is still one line: its payable minutes are priced proportionally across the
+parts' hourly rates (split_amount), rounded once at the end."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
+from fractions import Fraction
 
 from frivalg.core.money import per_minute_amount
 
@@ -133,12 +139,48 @@ def payable_for_performed(planned: int, performed: int, config: SettlementConfig
     return payable, REASON_PERFORMED
 
 
+@dataclass(frozen=True)
+class PricedPart:
+    """A part of a visit in one time band: its hourly rate (øre/öre) and its whole minutes."""
+
+    hourly_minor: int
+    minutes: int
+
+
+def split_amount(parts: Sequence[PricedPart], payable: Decimal) -> int:
+    """The amount for `payable` minutes priced proportionally across parts in several bands:
+
+        amount = Σ_parts hourly_minor_p × payable × minutes_p / total_minutes / 60
+
+    computed exactly (fractions) and rounded once at the end, half up, to whole øre/öre. With
+    one part (or equal rates) it is the single-rate amount hourly × payable / 60."""
+    total = sum(part.minutes for part in parts)
+    if total <= 0:
+        raise ValueError("a split visit needs parts with minutes")
+    if any(part.minutes < 0 or part.hourly_minor < 0 for part in parts):
+        raise ValueError("parts have no negative minutes or rates")
+    if payable < 0:
+        raise ValueError("payable minutes cannot be negative")
+    weighted = sum(part.hourly_minor * part.minutes for part in parts)
+    exact = Fraction(weighted) * Fraction(payable) / (total * 60)
+    return (2 * exact.numerator + exact.denominator) // (2 * exact.denominator)  # half up, not negative
+
+
 def _zero(planned: int, performed: int, reason: str) -> LineResult:
     return LineResult(planned, performed, ZERO, 0, reason)
 
 
-def settle_visit(facts: VisitFacts, hourly_minor: int | None, config: SettlementConfig = DEFAULT_CONFIG) -> LineResult:
-    """The payment for one visit at `hourly_minor` per hour (None: no rate in force)."""
+def settle_visit(
+    facts: VisitFacts,
+    hourly_minor: int | None,
+    config: SettlementConfig = DEFAULT_CONFIG,
+    *,
+    split: Sequence[PricedPart] = (),
+) -> LineResult:
+    """The payment for one visit at `hourly_minor` per hour (None: no rate in force). With `split`
+    (two or more parts of a visit crossing band boundaries) the payable minutes are priced across
+    the parts' rates by split_amount instead; `hourly_minor` is then the first part's rate, shown
+    on the line, and None when any part has no rate."""
     if facts.status not in VISIT_STATUSES:
         raise ValueError(f"unknown visit status {facts.status!r}")
     if hourly_minor is not None and hourly_minor < 0:
@@ -164,4 +206,6 @@ def settle_visit(facts: VisitFacts, hourly_minor: int | None, config: Settlement
         payable, reason = payable_for_performed(planned, performed, config)
     if hourly_minor is None:
         return _zero(planned, performed, REASON_NO_RATE)
+    if len(split) > 1:
+        return LineResult(planned, performed, payable, split_amount(split, payable), reason)
     return LineResult(planned, performed, payable, per_minute_amount(hourly_minor, payable), reason)

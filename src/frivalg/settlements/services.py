@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from frivalg.catalogue.rules import public_holidays, time_band_for
+from frivalg.catalogue.rules import CROSSING_SPLIT, allocate_minutes, public_holidays
 from frivalg.catalogue.selectors import rate_book, time_band_scheme_for
 from frivalg.catalogue.services import rates_mark_settled
 from frivalg.core import roles
@@ -81,8 +81,12 @@ def _lines(
     config: rules.SettlementConfig,
 ) -> Iterator[SettlementLine]:
     """One line per visit of the provider in the municipality planned to start in the period
-    (local time): time band from the local planned start by the municipality's time-band scheme,
-    rate by the provider's kind and the citizen's area (the district kind, else all areas)."""
+    (local time), rate by the provider's kind and the citizen's area (the district kind, else all
+    areas) in force on the local day of the planned start. The band follows the planned time by the
+    municipality's time-band scheme and its crossing rule (catalogue.rules.allocate_minutes):
+    `start` and `majority` price the whole visit in one band; `split` prices the payable minutes
+    across the parts' rates in the one line (settlements.rules.split_amount), the line showing the
+    first part's band and rate, and pays nothing when any part has no rate."""
     tz = ZoneInfo(municipality.time_zone)
     start, end = period.local_bounds(municipality.time_zone)
     holidays = public_holidays(municipality.country, range(period.start.year, period.end.year + 1))
@@ -114,8 +118,17 @@ def _lines(
         area,
     ) in visits.iterator(chunk_size=BATCH_SIZE):
         local_start: datetime = planned_start.astimezone(tz)
-        band = time_band_for(local_start, holidays, scheme)
-        hourly = book.lookup(service_id, band, local_start.date(), area)
+        parts = allocate_minutes(planned_start, planned_end, tz, scheme, holidays, scheme.crossing_rule)
+        day = local_start.date()
+        rates = [book.lookup(service_id, part_band, day, area) for part_band, _minutes in parts]
+        band = parts[0][0]
+        priced = [
+            rules.PricedPart(rate, minutes)
+            for rate, (_part_band, minutes) in zip(rates, parts, strict=True)
+            if rate is not None
+        ]
+        hourly = rates[0] if len(priced) == len(parts) else None
+        split = priced if len(parts) > 1 else []
         facts = rules.VisitFacts(
             status=status,
             planned_start=planned_start,
@@ -125,7 +138,7 @@ def _lines(
             cancelled_at=cancelled_at,
             time_band=band,
         )
-        result = rules.settle_visit(facts, hourly, config)
+        result = rules.settle_visit(facts, hourly, config, split=split)
         yield SettlementLine(
             run=run,
             visit_id=visit_id,
@@ -140,6 +153,25 @@ def _lines(
             amount_minor=result.amount_minor,
             reason_code=result.reason_code,
         )
+
+
+def _priced_bands(run: SettlementRun) -> set[tuple[int, str]]:
+    """The (service, band) pairs whose rates priced the run's lines: each line's band and, when
+    the municipality splits crossing visits, the band of every part of each line's visit."""
+    pairs = set(run.lines.order_by().values_list("service_id", "time_band").distinct())
+    scheme = time_band_scheme_for(municipality_id=run.municipality_id)
+    if scheme.crossing_rule != CROSSING_SPLIT:
+        return pairs
+    municipality = run.municipality
+    tz = ZoneInfo(municipality.time_zone)
+    holidays = public_holidays(municipality.country, range(run.period_start.year, run.period_end.year + 1))
+    visits = run.lines.filter(visit__isnull=False).values_list(
+        "service_id", "visit__planned_start", "visit__planned_end"
+    )
+    for service_id, planned_start, planned_end in visits.iterator(chunk_size=BATCH_SIZE):
+        parts = allocate_minutes(planned_start, planned_end, tz, scheme, holidays, CROSSING_SPLIT)
+        pairs.update((service_id, band) for band, _minutes in parts)
+    return pairs
 
 
 @transaction.atomic
@@ -229,7 +261,7 @@ def settlement_run_approve(*, actor: User, run: SettlementRun) -> SettlementRun:
         actor=actor,
         municipality_id=run.municipality_id,
         provider_kind=run.provider.kind,
-        service_bands=run.lines.order_by().values_list("service_id", "time_band").distinct(),
+        service_bands=_priced_bands(run),
         first_day=run.period_start,
         last_day=run.period_end - timedelta(days=1),
     )

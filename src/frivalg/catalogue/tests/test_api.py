@@ -91,10 +91,17 @@ def test_a_multipart_upload_and_bad_files(world, client):
 def test_finance_sets_a_service_s_design(world, client):
     client.force_login(world.finance)
     url = f"{API}/services/{world.practical.public_id}/design"
-    body = {"voucher_design": "cash", "payment_basis": "capitation"}
+    body = {"voucher_design": "cash", "payment_basis": "capitation", "cash_amount_minor": 350000}
     response = client.put(url, body, content_type="application/json")
     assert response.status_code == 200
-    assert response.json()["payment_basis"] == "capitation"
+    assert (response.json()["payment_basis"], response.json()["cash_amount_minor"]) == ("capitation", 350000)
+    response = client.put(url, body | {"cash_amount_minor": None}, content_type="application/json")
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "cash_amount_minor"
+    response = client.put(
+        url, {"voucher_design": "time", "payment_basis": "granted_time"}, content_type="application/json"
+    )
+    assert (response.status_code, response.json()["cash_amount_minor"]) == (200, None)
     response = client.put(url, body | {"payment_basis": "per_unit"}, content_type="application/json")
     assert response.status_code == 422
     assert response.json()["detail"][0]["field"] == "payment_basis"
@@ -117,6 +124,10 @@ def test_finance_reads_and_sets_the_time_bands(world, client):
     response = client.put(f"{API}/time-bands", body, content_type="application/json")
     assert response.status_code == 200
     assert response.json()["extra_days"] == [{"month": 12, "day": 24, "name": "Juleaften", "band": "holiday"}]
-    assert response.json()["default"] is False
+    assert (response.json()["default"], response.json()["crossing_rule"]) == (False, "start")
+    response = client.put(f"{API}/time-bands", body | {"crossing_rule": "split"}, content_type="application/json")
+    assert response.json()["crossing_rule"] == "split"
+    response = client.put(f"{API}/time-bands", body | {"crossing_rule": "half"}, content_type="application/json")
+    assert (response.status_code, response.json()["detail"][0]["field"]) == (422, "crossing_rule")
     client.force_login(world.private_admin)
     assert client.get(f"{API}/time-bands").status_code == 403

@@ -364,11 +364,20 @@ def test_a_service_gets_the_payment_basis_of_its_unit_unless_given(world):
 
 def test_the_design_of_a_service_is_set_and_audited(world):
     service = service_design_set(
-        actor=world.finance, service=world.practical, voucher_design="cash", payment_basis="capitation"
+        actor=world.finance,
+        service=world.practical,
+        voucher_design="cash",
+        payment_basis="capitation",
+        cash_amount_minor=350000,
     )
-    assert (service.voucher_design, service.payment_basis) == ("cash", "capitation")
+    assert (service.voucher_design, service.payment_basis, service.cash_amount_minor) == ("cash", "capitation", 350000)
     event = AuditEvent.objects.get(action="service.design_set")
-    assert event.payload["before"] == {"voucher_design": "time", "payment_basis": "performed_time"}
+    assert event.payload["before"] == {
+        "voucher_design": "time",
+        "payment_basis": "performed_time",
+        "cash_amount_minor": None,
+    }
+    assert event.payload["cash_amount_minor"] == 350000
     with pytest.raises(ValidationError) as error:
         service_design_set(
             actor=world.finance, service=world.practical, voucher_design="gift", payment_basis="per_unit"

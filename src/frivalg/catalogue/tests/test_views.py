@@ -85,9 +85,17 @@ def test_finance_changes_a_service_s_design(client, world):
     data = {"service": str(world.practical.public_id), "voucher_design": "cash", "payment_basis": "per_unit"}
     response = client.post(url, data)
     assert "payment_basis" in response.context["form"].errors
-    assert client.post(url, data | {"payment_basis": "granted_time"}).status_code == 302
+    response = client.post(url, data | {"payment_basis": "granted_time"})
+    assert "cash_amount" in response.context["form"].errors
+    response = client.post(url, data | {"payment_basis": "granted_time", "cash_amount": "3500,505"})
+    assert "cash_amount" in response.context["form"].errors
+    response = client.post(url, data | {"payment_basis": "granted_time", "voucher_design": "time", "cash_amount": "1"})
+    assert "cash_amount" in response.context["form"].errors
+    assert client.post(url, data | {"payment_basis": "granted_time", "cash_amount": "3500,50"}).status_code == 302
     world.practical.refresh_from_db()
     assert (world.practical.voucher_design, world.practical.payment_basis) == ("cash", "granted_time")
+    assert world.practical.cash_amount_minor == 350050
+    assert "3.500,50" in client.get(url).content.decode()
     response = client.post(url, data | {"service": str(world.other_service.public_id)})
     assert "service" in response.context["form"].errors
 

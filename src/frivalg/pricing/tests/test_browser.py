@@ -81,5 +81,17 @@ def test_finance_imports_sees_a_warning_fixes_it_publishes_and_the_public_reads_
     assert_accessible(page)
     page.goto(f"{live_server.url}/pricing/compare/")
     assert "Testrup Kommune" in page.locator("main").inner_text()
+    assert "595,66\t781,80" in page.locator("main table").first.inner_text()  # in-house, private beside it
+    chart = page.locator("#price-chart")
+    chart.locator("svg").wait_for()  # drawn by vega-embed from the spec Altair built
+    assert chart.get_attribute("role") == "img"
+    assert page.locator("#price-chart-caption").is_visible()
     assert_accessible(page)
     public.close()
+
+    no_script = chromium.new_context(locale="da-DK", java_script_enabled=False)
+    page = no_script.new_page()
+    page.goto(f"{live_server.url}/pricing/compare/")
+    assert "595,66" in page.locator("main table").first.inner_text()
+    assert not page.locator("figure").first.is_visible()  # no empty chart without JavaScript
+    no_script.close()

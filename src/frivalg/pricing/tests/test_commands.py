@@ -7,9 +7,9 @@ from django.core.management import CommandError, call_command
 from frivalg.pricing.tests.examples import DK_EXAMPLE, NO_EXAMPLE
 
 
-def run(*args):
+def run(*args, language="en"):
     out = StringIO()
-    call_command("prices", "calculate", *args, stdout=out)
+    call_command("prices", "calculate", *args, "--language", language, stdout=out)
     return out.getvalue()
 
 
@@ -28,8 +28,10 @@ def test_the_documented_danish_example_calculates_as_json():
         "label": "In-house price per delivered hour = allocated cost ÷ delivered hours",
         "label_template": "In-house price per delivered hour = allocated cost ÷ delivered hours",
         "label_params": {},
-        "inputs": [{"name": "allocated cost", "value": "6762300.00", "unit": "DKK"},
-                   {"name": "delivered hours", "value": "11000.00", "unit": "hours"}],
+        "inputs": [{"name": "allocated cost", "name_template": "allocated cost", "name_params": {},
+                    "value": "6762300.00", "unit": "DKK"},
+                   {"name": "delivered hours", "name_template": "delivered hours", "name_params": {},
+                    "value": "11000.00", "unit": "hours"}],
         "formula": "6762300.00 ÷ 11000.00",
         "result": "614.75",
         "unit": "DKK/hour",
@@ -41,7 +43,8 @@ def test_the_documented_danish_example_calculates_as_json():
 def test_text_output_shows_every_step_and_the_warnings():
     text = run(str(NO_EXAMPLE))
     assert "practical_help           day          in-house     593.86" in text
-    assert "4. Employer's tax: (250.00 + 30.00 + 36.40) × 14.1 % = 44.61 NOK/paid hour" in text
+    assert "4. Employer's tax: (250.00 + 30.00 + 36.40) × 14.1 % = 44.61 NOK per paid hour" in text
+    assert "Inputs: cost per paid hour = 386.01 NOK per paid hour; BTP = 65 %" in text
     assert "WARNING" not in text
     assert "WARNING pools.15: “Needs assessment (authority)” is an authority cost" in run(str(DK_EXAMPLE))
 
@@ -97,3 +100,46 @@ def test_any_format_can_go_to_a_file(tmp_path):
     call_command("prices", "calculate", str(NO_EXAMPLE), "--format", "json", "--output", str(target),
                  stdout=StringIO(), stderr=StringIO())
     assert json.loads(target.read_text(encoding="utf-8"))["lines"][0]["in_house_price"] == "593.86"
+
+
+def test_text_output_and_messages_follow_the_language_option(tmp_path):
+    text = run(str(NO_EXAMPLE), language="da")
+    # The rules' own labels, units, rounding and sources are translated; labels from the model are not.
+    assert "6. Omkostning pr. betalt time: 250.00 + 30.00 + 36.40 + 44.61 + 25.00 = 386.01 NOK pr. betalt time" in text
+    assert "(linjerne ovenfor)" in text
+    assert "4. Employer's tax:" in text
+    english = run(str(NO_EXAMPLE), language="en")
+    assert "6. Cost per paid hour:" in english and "(the lines above)" in english
+    model = tmp_path / "model.yaml"
+    model.write_text("municipality: M\nyear: 2025\ncurrency: DKK\ncells:\n"
+                     "  - {service: s, time_band: day, paid_hours: -1, btp_percent: 50}\n")
+    with pytest.raises(CommandError) as raised:
+        run(str(model), language="da")
+    assert "cells.0.paid_hours: må ikke være negativ (fik -1)" in str(raised.value)
+
+
+def test_the_language_defaults_to_the_setting(settings):
+    settings.LANGUAGE_CODE = "da"
+    out = StringIO()
+    call_command("prices", "calculate", str(NO_EXAMPLE), stdout=out)
+    assert "Omkostning pr. betalt time" in out.getvalue()
+    settings.LANGUAGE_CODE = "en"
+    out = StringIO()
+    call_command("prices", "calculate", str(NO_EXAMPLE), stdout=out)
+    assert "Cost per paid hour" in out.getvalue()
+
+
+def test_swedish_and_norwegian_are_accepted_languages():
+    # No catalogues for sv and nb yet: Django falls back to the LANGUAGE_CODE catalogue until they exist.
+    for language in ("sv", "nb"):
+        assert "practical_help           day" in run(str(NO_EXAMPLE), language=language)
+    assert '<html lang="sv"' in run(str(NO_EXAMPLE), "--format", "html", language="sv")
+    with pytest.raises(CommandError):
+        run(str(NO_EXAMPLE), language="fi")
+
+
+def test_input_names_of_the_rules_are_translated_and_model_names_kept():
+    text = run(str(DK_EXAMPLE), language="da")
+    assert "wages = 20000000.00 DKK" in text  # a pool id from the model, as written
+    english = run(str(DK_EXAMPLE), language="en")
+    assert "delivered hours here = 11000.00 hours" in english

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -80,3 +81,66 @@ def test_the_public_comparison_page_links_each_price_to_its_sheet(client, world,
     assert f"/pricing/sheets/{ours.public_id}/" in body and f"/pricing/sheets/{theirs.public_id}/" in body
     assert world.muni.name in body and world.other_muni.name in body
     assert client.get("/pricing/compare/?year=abc").status_code == 200
+
+
+def test_the_private_price_is_shown_beside_the_in_house_price(client, world, two_sheets):
+    ours, _theirs = two_sheets
+    practical = next(r for r in price_comparison() if (r.service, r.time_band) == ("practical_help", "day"))
+    by_sheet = {p.ref: (p.price, p.private_price) for p in practical.spread.points}
+    # The documented example: 614.75 in-house, 806.86 private (docs/pricing.md, worked example 1).
+    assert by_sheet[str(ours.public_id)] == (Decimal("614.75"), Decimal("806.86"))
+    body = client.get("/pricing/compare/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Private provider's price per hour" in body
+    assert "<td class=\"text-align-right\">806.86</td>" in body
+
+
+def test_a_sheet_without_private_prices_shows_none(world):
+    document = load()
+    del document["private_adjustments"]
+    price_sheet_publish(actor=world.finance,
+                        cost_model=cost_model_import(actor=world.finance, municipality=world.muni, document=document))
+    (point,) = next(r for r in price_comparison() if r.service == "practical_help").spread.points
+    assert point.private_price is None
+
+
+def test_the_chart_spec_has_every_municipality_and_marks_the_outliers():
+    from frivalg.pricing.selectors import ComparisonRow
+    from frivalg.pricing.views import _comparison_chart
+
+    spread = price_spread([PricePoint("A", "a", Decimal("400.00"), Decimal("420.50")),
+                           PricePoint("B", "b", Decimal("410.00")), PricePoint("C", "c", Decimal("420.00")),
+                           PricePoint("E", "e", Decimal("430.00")), PricePoint("D", "d", Decimal("900.00"),
+                                                                             Decimal("945.00"))])
+    with translation.override("en"):
+        spec = _comparison_chart(ComparisonRow("practical_help", "day", "DKK", spread))
+    assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/v5")
+    values = spec["datasets"][spec["data"]["name"]]  # Altair keeps inline data in named datasets
+    rows = {(v["municipality"], v["kind"]): (v["exact"], v["outlier"]) for v in values}
+    assert rows == {
+        ("A", "In-house price"): ("400.00", ""), ("A", "Private provider's price"): ("420.50", ""),
+        ("B", "In-house price"): ("410.00", ""), ("C", "In-house price"): ("420.00", ""),
+        ("E", "In-house price"): ("430.00", ""),
+        ("D", "In-house price"): ("900.00", "Outlier"), ("D", "Private provider's price"): ("945.00", ""),
+    }
+    # Hinges 410 and 430, fences 1.5 × 20 = 30 outside them: 900 is the one outlier.
+    assert spec["layer"][2]["encoding"]["x"] == {"datum": 420.0}  # the median
+
+
+def test_the_page_embeds_the_chart_of_the_chosen_group_and_loads_vega_only_there(client, world, two_sheets):
+    body = client.get("/pricing/compare/?chart=personal_care:evening:DKK", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<div id="price-chart" role="img" aria-labelledby="price-chart-caption">' in body
+    assert 'id="price-chart-spec" type="application/json"' in body
+    assert "for personal_care · evening (DKK)" in body
+    assert '<option value="personal_care:evening:DKK" selected>' in body
+    assert "vendor/vega/vega-embed.min.js" in body and "frivalg/charts.js" in body
+    assert "<figure class=\"mb-6\" hidden>" in body  # shown by charts.js: without JavaScript, the tables only
+    unknown = client.get("/pricing/compare/?chart=nothing", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<option value="personal_care:day:DKK" selected>' in unknown  # the first group
+    sheets = client.get("/pricing/sheets/").content.decode()
+    assert "vendor/vega" not in sheets
+
+
+def test_without_sheets_there_is_no_chart(client, db):
+    body = client.get("/pricing/compare/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "No price sheets are published yet." in body
+    assert "vendor/vega" not in body and "price-chart" not in body

@@ -2,7 +2,7 @@
 refused with a specific message, implausible input warned about, and properties of the model."""
 
 from copy import deepcopy
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -366,3 +366,157 @@ def test_private_adjustments_never_lower_the_price(rent, paid, btp, percent, fac
                                        {"rule": "vat_compensation", "factor": str(factor)}]
     for line in calculate_document(document).lines:
         assert line.private_price >= line.in_house_price
+
+
+# --- the Swedish variant: in-house − 1.5 % overhead, private + 1.5 % VAT compensation ----------
+
+
+def swedish_model(**changes):
+    """The worked example of docs/pricing.md ("Worked example 3")."""
+    document = {
+        "municipality": "Exempelstad kommun", "year": 2025, "currency": "SEK", "btp_percent": 60,
+        "cells": [{"service": "home_care", "time_band": "day", "paid_hours": 40000, "source": "Time system 2025"}],
+        "keys": {"hours": {"by": "delivered_hours"}},
+        "pools": [
+            {"id": "wages", "kind": "direct_wages", "staff_group": "care staff", "amount": 12000000, "key": "hours",
+             "label": "Wages, home care", "source": "Accounts 2025, 5110"},
+            {"id": "fees", "kind": "payroll_tax", "rate_percent": "31.42", "base": ["wages"], "key": "hours",
+             "label": "Employer's social fees", "source": "SKR PO rate 2025"},
+            {"id": "admin", "kind": "administration", "amount": 1450000, "key": "hours", "label": "Administration",
+             "source": "Accounts 2025, 5400"},
+        ],
+        "in_house_adjustments": [{"rule": "in_house_reduction", "label": "In-house overhead not borne by providers",
+                                  "percent": "1.5", "source": "Council decision 2024-11-20 § 88"}],
+        "private_adjustments": [{"rule": "vat_compensation", "label": "VAT compensation", "percent": "1.5",
+                                 "source": "Council decision 2024-11-20 § 88"}],
+    }
+    document.update(changes)
+    return document
+
+
+def test_swedish_in_house_reduction_and_vat_compensation_reproduce_by_hand():
+    line = calculate_document(swedish_model()).line("home_care", "day")
+    cost, reduction = line.steps[-2], line.steps[-1]
+    # 40 000 paid hours × 60 % = 24 000.00 delivered; fees 12 000 000 × 31.42 % = 3 770 400.00;
+    # 12 000 000 + 3 770 400 + 1 450 000 = 17 220 400.00; ÷ 24 000 = 717.5166… → 717.52.
+    assert cost.label == "In-house cost per delivered hour = allocated cost ÷ delivered hours"
+    assert (cost.formula, cost.result) == ("17220400.00 ÷ 24000.00", D("717.52"))
+    # 717.52 × 98.5 % = 706.7572 → 706.76: the published in-house price.
+    assert (reduction.label, reduction.formula, reduction.result) == (
+        "In-house overhead not borne by providers", "717.52 × (100 % − 1.5 %)", D("706.76"))
+    assert reduction.source == "Council decision 2024-11-20 § 88" and reduction.rounding == rules.ROUNDING
+    assert [(i.name, i.value, i.unit) for i in reduction.inputs] == [
+        ("in-house cost", D("717.52"), "SEK/hour"), ("in-house reduction", D("1.5"), "%")]
+    assert line.in_house_price == D("706.76")
+    # The private price from the reduced one: 706.76 × 101.5 % = 717.3614 → 717.36.
+    (compensation,) = line.private_steps
+    assert (compensation.formula, compensation.result) == ("706.76 × (100 % + 1.5 %)", D("717.36"))
+    assert [(i.name, i.value) for i in compensation.inputs] == [("price", D("706.76")), ("VAT compensation", D("1.5"))]
+    assert line.private_price == D("717.36")
+
+
+def test_the_in_house_reduction_applies_to_a_markup_chain_too():
+    document = {
+        "municipality": "M", "year": 2025, "currency": "SEK",
+        "markup_chains": [{"service": "s", "time_band": "day", "wage": {"amount": 300}, "btp_percent": 60,
+                           "steps": [{"id": "fees", "percent": "31.42"}]}],
+        "in_house_adjustments": [{"rule": "in_house_reduction", "percent": 2}],
+    }
+    line = calculate_document(document).line("s", "day")
+    # 300 + 300 × 31.42 % (94.26) = 394.26; ÷ 60 % = 657.10; × 98 % = 643.958 → 643.96.
+    assert [s.result for s in line.steps[-2:]] == [D("657.10"), D("643.96")]
+    assert line.in_house_price == D("643.96") and line.private_price is None
+
+
+def test_without_in_house_adjustments_the_price_step_keeps_its_name():
+    line = calculate_document(swedish_model(in_house_adjustments=[])).line("home_care", "day")
+    assert line.steps[-1].label == "In-house price per delivered hour = allocated cost ÷ delivered hours"
+    assert line.in_house_price == D("717.52")
+    assert line.private_price == D("728.28")  # 717.52 × 101.5 % = 728.2828
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"in_house_adjustments": [{"rule": "vat", "percent": 25}]}, ("in_house_adjustments.0.rule", "private_only")),
+        ({"in_house_adjustments": [{"rule": "cheaper", "percent": 1}]}, ("in_house_adjustments.0.rule", "choice")),
+        ({"in_house_adjustments": [{"rule": "in_house_reduction"}]}, ("in_house_adjustments.0.percent", "required")),
+        ({"in_house_adjustments": [{"rule": "in_house_reduction", "percent": -1}]},
+         ("in_house_adjustments.0.percent", "negative")),
+        ({"in_house_adjustments": [{"rule": "in_house_reduction", "percent": 100}]},
+         ("in_house_adjustments.0.percent", "too_large")),
+        ({"in_house_adjustments": {"rule": "in_house_reduction"}}, ("in_house_adjustments", "type")),
+        ({"private_adjustments": [{"rule": "in_house_reduction", "percent": 1.5}]},
+         ("private_adjustments.0.rule", "in_house_only")),
+        ({"private_adjustments": [{"rule": "vat_compensation", "percent": 1.5, "factor": 1.015}]},
+         ("private_adjustments.0", "amount")),
+        ({"private_adjustments": [{"rule": "vat_compensation"}]}, ("private_adjustments.0.factor", "required")),
+    ],
+)
+def test_bad_swedish_adjustments_are_refused_with_a_specific_message(change, expected):
+    with pytest.raises(CostModelError) as raised:
+        calculate_document(swedish_model(**change))
+    assert expected in codes(raised.value)
+
+
+def test_bad_swedish_adjustment_messages_name_the_right_list():
+    with pytest.raises(CostModelError) as raised:
+        calculate_document(swedish_model(private_adjustments=[{"rule": "in_house_reduction", "percent": 1.5}],
+                                         in_house_adjustments=[{"rule": "overhead", "percent": 5}]))
+    messages = {issue.path: issue.message for issue in raised.value.errors}
+    assert messages == {
+        "private_adjustments.0.rule": "in_house_reduction lowers the in-house price itself: list it under "
+                                      "in_house_adjustments",
+        "in_house_adjustments.0.rule": "overhead gives a private provider's price: list it under private_adjustments",
+    }
+
+
+def test_implausible_swedish_adjustments_are_warnings_not_errors():
+    sheet = calculate_document(swedish_model(
+        in_house_adjustments=[{"rule": "in_house_reduction", "percent": 15}],
+        private_adjustments=[{"rule": "vat_compensation", "factor": "1.25"},
+                             {"rule": "vat_compensation", "factor": "0.9"},
+                             {"rule": "vat_compensation", "percent": "6"}],
+    ))
+    assert [(w.path, w.code) for w in sheet.warnings] == [
+        ("in_house_adjustments.0.percent", "reduction_high"),
+        ("private_adjustments.0.factor", "compensation_high"),
+        ("private_adjustments.1.factor", "compensation_negative"),
+    ]
+    assert sheet.line("home_care", "day").in_house_price == D("609.89")  # 717.52 × 85 % = 609.892
+
+
+@settings(max_examples=60, deadline=None)
+@given(amounts, hours, btps, st.decimals(min_value=0, max_value=99, places=2))
+def test_the_in_house_reduction_never_raises_the_price(rent, paid, btp, percent):
+    document = generated(0, rent, 0, 50, paid, paid, btp)
+    cost = prices(document)
+    document["in_house_adjustments"] = [{"rule": "in_house_reduction", "percent": str(percent)}]
+    reduced = prices(document)
+    assert all(after <= before for before, after in zip(cost, reduced, strict=True))
+    assert all(after >= 0 for after in reduced)
+
+
+@settings(max_examples=60, deadline=None)
+@given(amounts, amounts, hours, hours, btps, st.decimals(min_value=0, max_value=6, places=2))
+def test_zero_percent_is_the_identity_and_compensation_follows_the_reduced_price(rent, it, paid_a, paid_b, btp,
+                                                                                 percent):
+    document = generated(0, rent, it, 50, paid_a, paid_b, btp)
+    document["private_adjustments"] = [{"rule": "vat_compensation", "percent": str(percent)}]
+    plain = calculate_document(document)
+    document["in_house_adjustments"] = [{"rule": "in_house_reduction", "percent": "0"}]
+    document["private_adjustments"] = [{"rule": "vat_compensation", "percent": "0"}]
+    for before, after in zip(plain.lines, calculate_document(document).lines, strict=True):
+        assert after.in_house_price == after.private_price == before.in_house_price
+        compensated = before.in_house_price * (100 + percent) / 100
+        assert before.private_price == compensated.quantize(D("0.01"), ROUND_HALF_UP)
+        assert before.private_price >= before.in_house_price
+
+
+def test_the_documented_swedish_example_is_the_one_tested():
+    text = (DOCS.parent / "pricing.md").read_text(encoding="utf-8")
+    section = text.split("## Worked example 3", 1)[1]
+    document = yaml.safe_load(section.split("```yaml", 1)[1].split("```", 1)[0])
+    assert document == swedish_model()
+    assert "| **706.76** (published in-house price) |" in section
+    assert "| **717.36** (private provider's price) |" in section

@@ -135,8 +135,9 @@ def test_finance_runs_an_after_calculation_from_delivered_hours(client, world):
 
     response = client.post(reverse("pricing:after_calculations"), {
         "price_sheet": str(sheet.public_id), "actual_cost_model": str(actual.public_id), "direction": "both_ways",
+        "source": "file",
         "deliveries": csv_file("provider;private;service;time_band;hours\nOmsorg Nord ApS;yes;practical_help;day;"
-                               "1000\nHjemmeplejen;no;personal_care;day;250,5\n"),
+                               "1000\nTestrup Hjemmepleje;no;personal_care;day;250,5\n"),
     })
     run = AfterCalculation.objects.get()
     assert response["Location"] == reverse("pricing:after_calculation", args=[run.public_id])
@@ -145,14 +146,20 @@ def test_finance_runs_an_after_calculation_from_delivered_hours(client, world):
     # in-house personal care, day: 16 380 750 + 50 % of 684 750 = 16 723 125 ÷ 27 500 = 608.11 (was 595.66)
     assert run.result["lines"][1]["formula"] == "(608.11 − 595.66) × 250.5"
     assert run.total_minor == 1634000 + 311873  # 12.45 × 250.5 = 3 118.725 → 3 118.73
+    assert run.source == "file"
+    per_provider = {line.provider: line.settled_minor for line in run.lines.all()}
+    assert per_provider == {world.private: 1634000, world.in_house: 311873}
+    assert "Testrup Hjemmepleje" in page
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("provider,service,hours\nA,practical_help,1\n", "lacks the columns: private, time_band"),
+    ("provider,service,hours\nA,practical_help,1\n", "lacks the columns: time_band"),
     ("provider,private,service,time_band,hours\nA,maybe,practical_help,day,1\n", "Line 2: “private” must be"),
     ("provider,private,service,time_band,hours\nA,yes,practical_help,day,-1\n", "Line 2: hours must not be neg"),
     ("provider,private,service,time_band,hours\nA,yes,practical_help,day,many\n", "Line 2: hours must be a number"),
-    ("provider,private,service,time_band,hours\nA,yes,meals,day,1\n", "meals / day is not priced on both sheets"),
+    ("provider,service,time_band,hours\nOmsorg Nord ApS,meals,day,1\n", "meals / day is not priced on both sheets"),
+    ("provider,service,time_band,hours\nNobody ApS,practical_help,day,1\n", "Line 2: no provider “Nobody ApS”"),
+    ("provider,service,time_band,hours\nAndeby Pleje A/S,practical_help,day,1\n", "no provider “Andeby Pleje A/S”"),
 ])
 def test_bad_delivered_hours_are_refused_on_the_form(client, world, text, message):
     budget = cost_model_import(actor=world.finance, municipality=world.muni, document=load())
@@ -160,7 +167,7 @@ def test_bad_delivered_hours_are_refused_on_the_form(client, world, text, messag
     client.force_login(world.finance)
     response = client.post(reverse("pricing:after_calculations"), {
         "price_sheet": str(sheet.public_id), "actual_cost_model": str(budget.public_id), "direction": "upward_only",
-        "deliveries": csv_file(text),
+        "source": "file", "deliveries": csv_file(text),
     })
     assert response.status_code == 200
     assert message in response.content.decode()
