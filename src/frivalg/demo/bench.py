@@ -6,7 +6,9 @@ peak memory (maxrss) and timings are its own:
 1. the default demo (2,000 citizens, 12 months) — what `make demo` generates;
 2. 100,000 citizens, 12 months — the size the foundation issue asks to generate in about a minute;
 3. the reference: 1,000 citizens, 1 month, written once by the bulk path and once row by row
-   through the ORM (`Model.save()`), the same rows both times, to report the ratio.
+   through the ORM (`Model.save()`), the same rows both times, to report the ratio;
+4. the settlement engine (frivalg.settlements.bench): a month's snapshot at 1M, 10M and 30M
+   visits from Parquet, and the plain-Python reference at 1M (`--settlement-sizes`, `--no-settlement`).
 
 Writes docs/benchmarks.md (the machine, the date, the load, every stage)."""
 
@@ -17,7 +19,6 @@ import json
 import os
 import platform
 import resource
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -135,7 +136,8 @@ def _stage_table(run: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _markdown(runs: dict[str, dict[str, Any]], machine: dict[str, str], loads: tuple[str, str], started: str) -> str:
+def _markdown(runs: dict[str, dict[str, Any]], machine: dict[str, str], loads: tuple[str, str], started: str,
+              settlement: dict[str, Any] | None = None) -> str:
     big, small = runs["large"], runs["default"]
     bulk, orm = runs["reference-bulk"], runs["reference-orm"]
     bulk_rate, orm_rate = _row_rate(bulk), _row_rate(orm)
@@ -235,6 +237,10 @@ def _markdown(runs: dict[str, dict[str, Any]], machine: dict[str, str], loads: t
         *_stage_table(orm),
         "",
     ]
+    if settlement is not None:
+        from frivalg.settlements import bench as settlement_bench
+
+        lines += settlement_bench.markdown(settlement)
     return "\n".join(lines)
 
 
@@ -245,6 +251,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reference-citizens", type=int, default=1000)
     parser.add_argument("--visit-budget", type=int, default=-1, help="0: no limit; default: the generator's")
     parser.add_argument("--output", default=str(PROJECT_DIR / "docs" / "benchmarks.md"))
+    parser.add_argument("--settlement-sizes", default="1000000,10000000,30000000",
+                        help="visits per settlement-engine run, comma-separated")
+    parser.add_argument("--settlement-reference-size", type=int, default=1_000_000)
+    parser.add_argument("--no-settlement", action="store_true", help="skip the settlement-engine benchmark")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--reference", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--render", action="store_true",
@@ -252,7 +262,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.render:
         saved = json.loads((_var_dir() / "bench-results.json").read_text(encoding="utf-8"))
-        text = _markdown(saved["runs"], saved["machine"], tuple(saved["loads"]), saved["started"])
+        text = _markdown(saved["runs"], saved["machine"], tuple(saved["loads"]), saved["started"],
+                         saved.get("settlement"))
         Path(args.output).write_text(text, encoding="utf-8")
         return
     if args.child:
@@ -270,13 +281,21 @@ def main(argv: list[str] | None = None) -> None:
         "reference-bulk": _run("reference-bulk", args.reference_citizens, 1, visit_budget=budget),
         "reference-orm": _run("reference-orm", args.reference_citizens, 1, reference=True, visit_budget=budget),
     }
+    for leftover in (_var_dir() / "bench").glob("*.sqlite3*"):  # the settlement snapshots stay, for reuse
+        leftover.unlink(missing_ok=True)
+    settlement = None
+    if not args.no_settlement:
+        from frivalg.settlements import bench as settlement_bench
+
+        sizes = [int(size) for size in args.settlement_sizes.split(",") if size.strip()]
+        settlement = settlement_bench.run_benchmark(sizes, args.settlement_reference_size)
     machine = _machine()
     load_after = _load()
     results = _var_dir() / "bench-results.json"
     results.write_text(json.dumps({"runs": runs, "machine": machine, "loads": [load_before, load_after],
-                                   "started": started}, indent=1), encoding="utf-8")
-    Path(args.output).write_text(_markdown(runs, machine, (load_before, load_after), started), encoding="utf-8")
-    shutil.rmtree(_var_dir() / "bench", ignore_errors=True)
+                                   "started": started, "settlement": settlement}, indent=1), encoding="utf-8")
+    Path(args.output).write_text(_markdown(runs, machine, (load_before, load_after), started, settlement),
+                                 encoding="utf-8")
     large = runs["large"]
     print(f"{large['citizens']:,} citizens: {large['wall_seconds']:.1f} s wall, {large['cpu_seconds']:.1f} s CPU, "
           f"peak {large['maxrss_mb']:.0f} MB; written {args.output}", file=sys.stderr)

@@ -21,6 +21,35 @@ class RunStatus(models.TextChoices):
     EXPORTED = "exported", _("Exported")
 
 
+class RunKind(models.TextChoices):
+    REGULAR = "regular", _("Regular")
+    CORRECTION = "correction", _("Correction")
+
+
+class SettlementPolicy(TimeStamped):
+    """A municipality's settlement rules from a date (settlements.policy documents the format):
+    tolerance, rounding, minimum, monthly cap, standard times, late cancellations, absences,
+    start-up allowance, area surcharges, capitation by age and co-payments. Never edited once a
+    run used it: a new version from a later date."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="settlement_policies")
+    valid_from = models.DateField(_("valid from"))
+    document = models.JSONField(_("rules"))
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["municipality", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "valid_from"], name="settlement_policy_one_per_day"),
+        ]
+        verbose_name = _("settlement policy")
+        verbose_name_plural = _("settlement policies")
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id} {self.valid_from}"
+
+
 class SettlementRun(TimeStamped):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="settlement_runs")
@@ -35,13 +64,31 @@ class SettlementRun(TimeStamped):
     approved_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     approved_at = models.DateTimeField(null=True, blank=True)
     exported_at = models.DateTimeField(null=True, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=RunKind.choices, default=RunKind.REGULAR)
+    corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections",
+                                 verbose_name=_("corrects the run"))
+    engine_version = models.CharField(_("engine version"), max_length=20, blank=True)
+    input_hash = models.CharField(_("input hash"), max_length=64, blank=True,
+                                  help_text=_("SHA-256 of the snapshot the lines were computed from."))
+    output_hash = models.CharField(_("output hash"), max_length=64, blank=True,
+                                   help_text=_("SHA-256 of the computed lines: the same input gives the same hash."))
+    policy = models.JSONField(_("rules used"), default=dict, blank=True)
+    deviation_count = models.PositiveIntegerField(_("deviations"), default=0)
 
     class Meta:
         ordering = ["-period_start", "provider"]
         constraints = [
             models.UniqueConstraint(
-                fields=["municipality", "provider", "period_start", "period_end"], name="run_one_per_provider_period"
+                fields=["municipality", "provider", "period_start", "period_end"],
+                condition=Q(kind="regular"), name="run_one_per_provider_period",
             ),
+            models.UniqueConstraint(
+                fields=["municipality", "provider", "period_start", "period_end"],
+                condition=Q(kind="regular") & Q(status__in=["approved", "exported"]),
+                name="run_one_approved_per_provider_period",
+            ),
+            models.CheckConstraint(condition=Q(kind="regular") | Q(corrects__isnull=False),
+                                   name="correction_names_its_run"),
             models.CheckConstraint(condition=Q(period_end__gt=F("period_start")), name="run_period_order"),
             models.CheckConstraint(
                 condition=Q(status="draft") | (Q(approved_by__isnull=False) & Q(approved_at__isnull=False)),
@@ -63,6 +110,23 @@ class ReasonCode(models.TextChoices):
     TIMELY_CANCELLATION = "cancel", _("Cancelled in time: not paid")
     PROVIDER_CANCELLED = "prov_cancel", _("Cancelled by the provider: not paid")
     NO_RATE = "no_rate", _("No rate for this service and time band: not paid")
+    GRANTED = "granted", _("Paid for granted (planned) time")
+    STANDARD_TIME = "standard_time", _("Paid the standard time for the service")
+    PER_VISIT = "per_visit", _("Paid per visit")
+    PER_UNIT = "per_unit", _("Paid per unit delivered")
+    CAPITATION_VISIT = "capitation_visit", _("Covered by the monthly capitation: not paid per visit")
+    CAPITATION = "capitation", _("Monthly capitation for the days in force")
+    ABSENCE = "absence", _("Citizen absent (e.g. in hospital): paid the absence share")
+    ACCEPTED = "accepted", _("Accepted by finance: paid planned time")
+    REJECTED = "rejected", _("Rejected by finance: not paid")
+    BAD_TIMES = "bad_times", _("Deviation: check-out missing or not after check-in")
+    NO_DECISION = "no_decision", _("Deviation: no granted decision in force that day")
+    NO_APPROVAL = "no_approval", _("Deviation: the provider is not approved for the service that day")
+    OVERLAP = "overlap", _("Deviation: overlaps another visit of the same caregiver or citizen")
+    CAPPED_MONTH = "capped_month", _("Cut at the month's granted time × the cap")
+    TRAVEL = "travel", _("Travel surcharge for the citizen's area")
+    STARTUP = "startup", _("Start-up allowance for a new client")
+    CORRECTION = "correction", _("Correction of an approved line")
 
 
 class SettlementLine(models.Model):
@@ -77,7 +141,12 @@ class SettlementLine(models.Model):
     payable_minutes = models.DecimalField(max_digits=9, decimal_places=2, default=0)
     unit_price_minor = models.BigIntegerField(default=0)
     amount_minor = models.BigIntegerField(default=0)
-    reason_code = models.CharField(max_length=12, choices=ReasonCode.choices)
+    reason_code = models.CharField(max_length=16, choices=ReasonCode.choices)
+    reasons = models.CharField(_("every rule that changed the line"), max_length=200, blank=True)
+    quantity = models.BigIntegerField(_("quantity (ten-thousandths of a unit)"), default=0)
+    deviation = models.BooleanField(_("deviation"), default=False)
+    corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 verbose_name=_("corrects the line"))
 
     class Meta:
         ordering = ["run", "id"]
@@ -89,3 +158,91 @@ class SettlementLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reason_code} {self.amount_minor}"
+
+
+class OverrideAction(models.TextChoices):
+    ACCEPT = "accept", _("Accept: pay the planned time")
+    REJECT = "reject", _("Reject: do not pay")
+
+
+class LineOverride(TimeStamped):
+    """Finance's decision on a visit (a disputed or deviating one): kept apart from the lines so
+    that it survives every recomputation."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    visit = models.OneToOneField(Visit, on_delete=models.PROTECT, related_name="settlement_override")
+    action = models.CharField(_("decision"), max_length=6, choices=OverrideAction.choices)
+    reason = models.TextField(_("reason"))
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("line override")
+        verbose_name_plural = _("line overrides")
+
+
+class DisputeStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class LineDispute(TimeStamped):
+    """A provider's objection to a line, with the comment finance answers."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    line = models.ForeignKey(SettlementLine, on_delete=models.CASCADE, related_name="disputes")
+    raised_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    comment = models.TextField(_("comment"))
+    status = models.CharField(_("status"), max_length=8, choices=DisputeStatus.choices, default=DisputeStatus.OPEN)
+    answer = models.TextField(_("answer"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("dispute")
+        verbose_name_plural = _("disputes")
+
+
+class CitizenIncome(TimeStamped):
+    """A citizen's annual income for the co-payment bracket (personal data: finance only)."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    citizen = models.ForeignKey(Citizen, on_delete=models.PROTECT, related_name="incomes")
+    year = models.PositiveSmallIntegerField(_("year"))
+    income_minor = models.BigIntegerField(_("annual income (øre/öre)"))
+
+    class Meta:
+        ordering = ["citizen", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["citizen", "year"], name="income_one_per_year"),
+            models.CheckConstraint(condition=Q(income_minor__gte=0), name="income_not_negative"),
+        ]
+        verbose_name = _("citizen income")
+        verbose_name_plural = _("citizen incomes")
+
+
+class CoPaymentBill(TimeStamped):
+    """A citizen's co-payment for a month: the fee on delivered time and units, capped by the
+    income bracket. Recomputed with the month's settlement until it is sent."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
+    citizen = models.ForeignKey(Citizen, on_delete=models.PROTECT, related_name="co_payment_bills")
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to (exclusive)"))
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    minutes = models.BigIntegerField(_("payable minutes"), default=0)
+    units = models.BigIntegerField(_("units (ten-thousandths)"), default=0)
+    fee_minor = models.BigIntegerField(_("fee before the cap"))
+    cap_minor = models.BigIntegerField(_("monthly cap"), null=True, blank=True)
+    amount_minor = models.BigIntegerField(_("to pay"))
+    input_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-period_start", "citizen"]
+        constraints = [
+            models.UniqueConstraint(fields=["citizen", "period_start", "period_end"], name="bill_one_per_period"),
+            models.CheckConstraint(condition=Q(amount_minor__gte=0) & Q(amount_minor__lte=F("fee_minor")),
+                                   name="bill_within_fee"),
+        ]
+        verbose_name = _("co-payment bill")
+        verbose_name_plural = _("co-payment bills")

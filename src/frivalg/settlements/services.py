@@ -7,9 +7,11 @@ catalogue.rules so the columnar engine can replace the loop and be checked again
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import asdict
-from datetime import datetime, timedelta
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,8 +29,19 @@ from frivalg.core.selectors import municipality_of, require
 from frivalg.core.services import audit_record
 from frivalg.providers.models import Provider
 from frivalg.providers.selectors import providers_for
-from frivalg.settlements import rules
-from frivalg.settlements.models import RunStatus, SettlementLine, SettlementRun
+from frivalg.settlements import engine, rules
+from frivalg.settlements.models import (
+    CoPaymentBill,
+    LineOverride,
+    OverrideAction,
+    RunKind,
+    RunStatus,
+    SettlementLine,
+    SettlementPolicy,
+    SettlementRun,
+)
+from frivalg.settlements.policy import PolicyError, parse_policy
+from frivalg.settlements.snapshot import content_hash, lines_hash, take_snapshot
 from frivalg.visits.models import Visit
 
 BATCH_SIZE = 2000
@@ -294,3 +307,209 @@ def settlement_run_export(*, actor: User, run: SettlementRun) -> SettlementRun:
         payload={"total_minor": run.total_minor, "lines": run.line_count},
     )
     return run
+
+
+# ---------------------------------------------------------------------------------------------
+# The columnar engine: a whole month for every provider at once
+
+
+@dataclass(frozen=True)
+class MonthResult:
+    """What computing a month gave: the runs written (drafts and corrections), the bills, and the
+    hashes that make it reproducible."""
+
+    runs: tuple[SettlementRun, ...]
+    bills: int
+    lines: int
+    deviations: int
+    total_minor: int
+    input_hash: str
+    output_hash: str
+
+
+def _line_key(visit_id: int | None, decision_id: int) -> tuple[str, int]:
+    return ("visit", visit_id) if visit_id is not None else ("capitation", decision_id)
+
+
+def _engine_line(run: SettlementRun, row: dict[str, Any], *, amount: int | None = None,
+                 corrects: SettlementLine | None = None) -> SettlementLine:
+    return SettlementLine(
+        run=run, visit_id=row["visit_id"], decision_id=row["decision_id"], citizen_id=row["citizen_id"],
+        service_id=row["service_id"], time_band=row["time_band"], planned_minutes=row["planned_minutes"],
+        performed_minutes=row["performed_minutes"], payable_minutes=row["payable_minutes"],
+        quantity=row["quantity"], unit_price_minor=row["unit_price_minor"],
+        amount_minor=row["amount_minor"] if amount is None else amount,
+        reason_code=row["reason_code"] if corrects is None else "correction",
+        reasons=row["reasons"][:200], deviation=row["deviation"], corrects=corrects,
+    )
+
+
+def _store_run(run: SettlementRun, lines: list[SettlementLine]) -> None:
+    run.lines.all().delete()
+    SettlementLine.objects.bulk_create(lines, batch_size=BATCH_SIZE)
+    run.total_minor = sum(line.amount_minor for line in lines)
+    run.line_count = len(lines)
+    run.deviation_count = sum(1 for line in lines if line.deviation)
+    run.save()
+
+
+def _corrections(approved: SettlementRun, rows: list[dict[str, Any]]) -> list[tuple[dict[str, Any], int,
+                                                                                    SettlementLine | None]]:
+    """What changed since an approved run: (row, amount to pay now, the line it corrects). A new
+    visit pays its amount; a changed one the difference; one that disappeared is paid back."""
+    earlier: dict[tuple[str, int], SettlementLine] = {}
+    for line in SettlementLine.objects.filter(run__in=[approved, *approved.corrections.filter(
+            status__in=[RunStatus.APPROVED, RunStatus.EXPORTED])]).order_by("pk"):
+        key = _line_key(line.visit_id, line.decision_id)
+        if key in earlier:  # an approved correction: the amount paid so far is the sum
+            first = earlier[key]
+            first.amount_minor += line.amount_minor
+        else:
+            earlier[key] = line
+    changes: list[tuple[dict[str, Any], int, SettlementLine | None]] = []
+    seen = set()
+    for row in rows:
+        key = _line_key(row["visit_id"], row["decision_id"])
+        seen.add(key)
+        old = earlier.get(key)
+        paid = old.amount_minor if old is not None else 0
+        if old is None or row["amount_minor"] != paid:
+            changes.append((row, row["amount_minor"] - paid, old))
+    for key, old in earlier.items():
+        if key not in seen and old.amount_minor:
+            row = {"visit_id": old.visit_id, "decision_id": old.decision_id, "citizen_id": old.citizen_id,
+                   "service_id": old.service_id, "time_band": old.time_band, "planned_minutes": 0,
+                   "performed_minutes": 0, "payable_minutes": 0, "quantity": 0, "unit_price_minor": 0,
+                   "amount_minor": 0, "reason_code": "correction", "reasons": "correction", "deviation": False}
+            changes.append((row, -old.amount_minor, old))
+    return changes
+
+
+def settlement_month_compute(
+    *, actor: User, period: Period, progress: Callable[[str], None] | None = None
+) -> MonthResult:
+    """Settle a calendar month for every provider in the actor's municipality with the columnar
+    engine: snapshot → lines → one draft run per provider (replacing its earlier draft), or, for a
+    provider whose run is already approved, a correction run of what changed, referencing the
+    approved lines; and the citizens' co-payment bills. Deviations are lines that pay 0 with
+    their reason, never dropped. The same input gives the same output hash."""
+    require(actor, roles.SETTLEMENT_RUN)
+    municipality = _staff_municipality(actor)
+    if period.start.day != 1 or period.end != Period.month(period.start.year, period.start.month).end:
+        raise ValidationError({"period": _("The engine settles one calendar month at a time.")})
+    step = progress or (lambda _label: None)
+    step("snapshot")
+    snapshot, policy_record = take_snapshot(municipality, period)
+    input_hash = content_hash(snapshot, policy_record)
+    step("engine")
+    lines, bills = engine.run(snapshot)
+    output_hash = lines_hash(lines)
+    step("store")
+    by_provider: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in lines.to_pylist():
+        by_provider[row["provider_id"]].append(row)
+    runs: list[SettlementRun] = []
+    with transaction.atomic():
+        # One month's computation at a time per municipality (concurrent runs queue here).
+        Municipality.objects.select_for_update().filter(pk=municipality.pk).values_list("pk", flat=True).first()
+        providers = {p.pk: p for p in Provider.objects.filter(pk__in=list(by_provider))}
+        for provider_id in sorted(by_provider):
+            rows = by_provider[provider_id]
+            regular = (SettlementRun.objects.select_for_update()
+                       .filter(municipality=municipality, provider_id=provider_id, period_start=period.start,
+                               period_end=period.end, kind=RunKind.REGULAR).first())
+            common = {"engine_version": engine.ENGINE_VERSION, "input_hash": input_hash,
+                      "output_hash": output_hash, "policy": policy_record, "created_by": actor,
+                      "currency": municipality.currency}
+            if regular is not None and regular.status != RunStatus.DRAFT:
+                changes = _corrections(regular, rows)
+                draft = regular.corrections.filter(status=RunStatus.DRAFT).first()
+                if not changes:
+                    if draft is not None:
+                        draft.lines.all().delete()
+                        draft.delete()
+                    continue
+                if draft is None:
+                    draft = SettlementRun(municipality=municipality, provider=providers[provider_id],
+                                          period_start=period.start, period_end=period.end,
+                                          kind=RunKind.CORRECTION, corrects=regular)
+                for key, value in common.items():
+                    setattr(draft, key, value)
+                draft.save()
+                _store_run(draft, [_engine_line(draft, row, amount=amount, corrects=old)
+                                   for row, amount, old in changes])
+                runs.append(draft)
+                continue
+            if regular is None:
+                regular = SettlementRun(municipality=municipality, provider=providers[provider_id],
+                                        period_start=period.start, period_end=period.end)
+            for key, value in common.items():
+                setattr(regular, key, value)
+            regular.save()
+            _store_run(regular, [_engine_line(regular, row) for row in rows])
+            runs.append(regular)
+        CoPaymentBill.objects.filter(municipality=municipality, period_start=period.start,
+                                     period_end=period.end).delete()
+        CoPaymentBill.objects.bulk_create([
+            CoPaymentBill(municipality=municipality, citizen_id=bill["citizen_id"], period_start=period.start,
+                          period_end=period.end, currency=municipality.currency, minutes=bill["minutes"],
+                          units=bill["units"], fee_minor=bill["fee_minor"], cap_minor=bill["cap_minor"],
+                          amount_minor=bill["amount_minor"], input_hash=input_hash)
+            for bill in bills.to_pylist()
+        ], batch_size=BATCH_SIZE)
+        total = sum(lines.column("amount_minor").to_pylist())
+        deviations = sum(1 for d in lines.column("deviation").to_pylist() if d)
+        audit_record(
+            actor=actor, municipality_id=municipality.pk, action="settlement_month.compute",
+            object_type="settlement_month", object_id=period.start.isoformat()[:7],
+            payload={"period": [period.start.isoformat(), period.end.isoformat()], "lines": lines.num_rows,
+                     "deviations": deviations, "total_minor": total, "bills": bills.num_rows,
+                     "runs": [str(run.public_id) for run in runs], "input_hash": input_hash,
+                     "output_hash": output_hash, "engine_version": engine.ENGINE_VERSION,
+                     "policy_from": policy_record["valid_from"]},
+        )
+    step("done")
+    return MonthResult(tuple(runs), bills.num_rows, lines.num_rows, deviations, total, input_hash, output_hash)
+
+
+@transaction.atomic
+def settlement_policy_set(*, actor: User, valid_from: date, document: dict[str, Any]) -> SettlementPolicy:
+    """Store the municipality's settlement rules from a date (validated; every problem named by
+    its path). A version an approved run used is never replaced: give a later date."""
+    require(actor, roles.RATE_MANAGE)
+    municipality = _staff_municipality(actor)
+    try:
+        parse_policy(document)
+    except PolicyError as error:
+        raise ValidationError({"document": [f"{path}: {message}" for path, message in error.problems]}) from error
+    used = SettlementRun.objects.filter(municipality=municipality, status__in=[RunStatus.APPROVED,
+                                                                                RunStatus.EXPORTED],
+                                        period_end__gt=valid_from).exists()
+    if used:
+        raise ValidationError({"valid_from": _("An approved settlement covers this date: the new rules must start "
+                                               "after the last approved period.")})
+    policy, created = SettlementPolicy.objects.update_or_create(
+        municipality=municipality, valid_from=valid_from, defaults={"document": document, "created_by": actor})
+    audit_record(actor=actor, municipality_id=municipality.pk, action="settlement_policy.set", obj=policy,
+                 payload={"valid_from": valid_from.isoformat(), "created": created, "document": document})
+    return policy
+
+
+@transaction.atomic
+def line_override_set(*, actor: User, visit: Visit, action: str, reason: str) -> LineOverride:
+    """Finance accepts or rejects a visit's payment; the decision survives every recomputation
+    (the engine reads it with the snapshot)."""
+    require(actor, roles.SETTLEMENT_APPROVE)
+    municipality = _staff_municipality(actor)
+    if visit.municipality_id != municipality.pk:
+        raise PermissionDenied(_("This visit belongs to another municipality."))
+    if action not in OverrideAction.values:
+        raise ValidationError({"action": _("Choose accept or reject.")})
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for the decision.")})
+    override, _created = LineOverride.objects.update_or_create(
+        visit=visit, defaults={"municipality": municipality, "action": action, "reason": reason.strip(),
+                               "decided_by": actor})
+    audit_record(actor=actor, municipality_id=municipality.pk, action="settlement_override.set", obj=override,
+                 payload={"visit": str(visit.public_id), "action": action, "reason": reason.strip()})
+    return override
