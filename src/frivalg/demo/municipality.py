@@ -988,6 +988,14 @@ class MunicipalityGenerator:
                   "actual_end", "check_in_by_id", "check_in_method", "check_out_by_id", "check_out_method", "tasks",
                   "status", "cancelled_at", "note", "source_system", "external_id")
 
+        # A caregiver's planned visits never overlap and leave GAP seconds to get to the next one:
+        # a busy caregiver hands the visit to a free team member (the settlement flags overlaps).
+        busy: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        gap = 10 * 60
+
+        def free(member: int, day: int, start: int, end: int) -> bool:
+            return all(end + gap <= s or e + gap <= start for s, e in busy.get((member, day), ()))
+
         def rows() -> Iterator[Row]:
             vid = first_id
             for citizen in self.citizens:
@@ -1018,6 +1026,12 @@ class MunicipalityGenerator:
                             caregiver = (period[3] if random_() < 0.72 or len(team) == 1
                                          else team[int(random_() * len(team))])
                             ps = d * 86400 + local_seconds - offsets[d - vs][hour]
+                            if not free(caregiver, d, ps, ps + length):
+                                first = vid % len(team)
+                                caregiver = next((m for m in (*team[first:], *team[:first])
+                                                  if free(m, d, ps, ps + length)), None)
+                            if caregiver is not None:
+                                busy.setdefault((caregiver, d), []).append((ps, ps + length))
                             q, r = divmod(ps - base, 86400)
                             start_text = day_text[q] + seconds[r]
                             q, r = divmod(ps + length - base, 86400)

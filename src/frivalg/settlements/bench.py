@@ -49,8 +49,6 @@ DEFAULT_REFERENCE_SIZE = 1_000_000
 #: Visits drawn (and held in memory) at a time; the citizens of a chunk are its own.
 CHUNK_VISITS = 1_000_000
 DUCKDB_THREADS = 2
-#: Work around the engine's int32 overflow in capitation (see `_engine_tables`).
-WIDEN_CAPITATION_DAYS = True
 #: Visits per caregiver route (per provider and day).
 ROUTE_VISITS = 4
 
@@ -509,13 +507,6 @@ def _engine_tables(directory: Path) -> tuple[Any, Any]:
 
     con = ibis.duckdb.connect(threads=DUCKDB_THREADS)
     read = {name: con.read_parquet(directory / f"{name}.parquet", table_name=f"bench_{name}") for name in TABLES}
-    if WIDEN_CAPITATION_DAYS:
-        # engine.capitation_lines multiplies (to_day − from_day + 1) × age hundredths × 10 000 in the
-        # days' type, int32 in the snapshot schema: a month of capitation overflows ("Overflow in
-        # multiplication of INT32 (310000 * 10000)"). Widened here (a few thousand rows) until the
-        # engine casts to int64 itself.
-        cap = read["capitation"]
-        read["capitation"] = cap.mutate(from_day=cap.from_day.cast("int64"), to_day=cap.to_day.cast("int64"))
     return con, Tables(**read)
 
 

@@ -8,6 +8,7 @@ stay below 2^53 (amounts here are below 10^13). Rounding half up is (2a + b) // 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,22 +66,79 @@ class Tables:
         return cls(**tables)
 
 
-def _band(v: ir.Table, holidays: ir.Table, params: Params) -> ir.Table:
-    day = v.local_start_s // SECONDS_PER_DAY
-    v = v.mutate(day=day, minute=(v.local_start_s % SECONDS_PER_DAY) // 60,
-                 weekday=(day + schema.EPOCH_WEEKDAY_OFFSET) % 7)
-    h = holidays.select(h_day=holidays.day, h_band=holidays.band)
-    v = v.left_join(h, v.day == h.h_day).drop("h_day")
-    weekend = v.weekday.isin([5, 6])
-    return v.mutate(time_band=ibis.cases(
-        ((v.minute < params.day_start_minute) | (v.minute >= params.night_start_minute), "night"),
-        (v.h_band.notnull(), v.h_band),
-        (weekend & ibis.literal(params.split_weekend) & (v.weekday == 5), "saturday"),
+def _band_of(t: ir.Table, local: str, holidays: ir.Table, params: Params, out: str) -> ir.Table:
+    """Add column `out`: the time band of the local wall-clock seconds in column `local`."""
+    day = t[local] // SECONDS_PER_DAY
+    t = t.mutate(_bday=day, _bminute=(t[local] % SECONDS_PER_DAY) // 60,
+                 _bweekday=(day + schema.EPOCH_WEEKDAY_OFFSET) % 7)
+    h = holidays.select(_hday=holidays.day, _hband=holidays.band)
+    t = t.left_join(h, t._bday == h._hday).drop("_hday")
+    weekend = t._bweekday.isin([5, 6])
+    return t.mutate(**{out: ibis.cases(
+        ((t._bminute < params.day_start_minute) | (t._bminute >= params.night_start_minute), "night"),
+        (t._hband.notnull(), t._hband),
+        (weekend & ibis.literal(params.split_weekend) & (t._bweekday == 5), "saturday"),
         (weekend & ibis.literal(params.split_weekend), "sunday"),
         (weekend, "weekend"),
-        (v.minute >= params.evening_start_minute, "evening"),
+        (t._bminute >= params.evening_start_minute, "evening"),
         else_="day",
-    )).drop("h_band", "minute", "weekday")
+    )}).drop("_hband", "_bday", "_bminute", "_bweekday")
+
+
+def _band(v: ir.Table, holidays: ir.Table, params: Params) -> ir.Table:
+    v = v.mutate(day=v.local_start_s // SECONDS_PER_DAY)
+    return _band_of(v, "local_start_s", holidays, params, "time_band")
+
+
+def _crossing_parts(v: ir.Table, t: Tables, params: Params, max_days: int) -> ir.Table:
+    """Minutes per band of the visits that cross a band boundary (reference.band_parts): the
+    boundaries inside each visit (midnight and the three clock times of each day it touches)
+    cut it into stretches; each stretch's minutes go to the band of its start. Returns
+    (p_visit, p_band, p_minutes, p_first)."""
+    minutes = ibis.greatest((v.planned_end_s - v.planned_start_s) // 60, 0)
+    tod = v.local_start_s % SECONDS_PER_DAY
+    clock = [params.day_start_minute * 60, params.evening_start_minute * 60, params.night_start_minute * 60]
+    following = ibis.cases((tod < clock[0], clock[0]), (tod < clock[1], clock[1]), (tod < clock[2], clock[2]),
+                           else_=SECONDS_PER_DAY)
+    end = v.local_start_s + minutes * 60
+    c = v.filter((minutes > 0) & (v.local_start_s - tod + following < end))
+    c = c.select(p_visit=c.visit_id, ls=c.local_start_s, le=c.local_start_s + minutes * 60,
+                 d0=c.local_start_s // SECONDS_PER_DAY)
+    offsets = ibis.memtable(pa.table({"off": pa.array(
+        [k * SECONDS_PER_DAY + o for k in range(max_days + 1) for o in (0, *clock)], pa.int64())}))
+    inside = c.cross_join(offsets)
+    inside = inside.mutate(b=inside.d0 * SECONDS_PER_DAY + inside.off)
+    inside = inside.filter((inside.b > inside.ls) & (inside.b < inside.le)).select("p_visit", "ls", "le", "b")
+    points = c.select("p_visit", "ls", "le", b=c.ls).union(inside)
+    ordered = ibis.window(group_by=points.p_visit, order_by=points.b)
+    points = points.mutate(stop=points.b.lead().over(ordered).fill_null(points.le))
+    points = points.mutate(n=(points.stop - points.ls + 59) // 60 - (points.b - points.ls + 59) // 60)
+    points = _band_of(points, "b", t.holidays, params, "p_band")
+    parts = points.group_by(["p_visit", "p_band"]).aggregate(p_minutes=points.n.sum(), p_first=points.b.min())
+    return parts.filter(parts.p_minutes > 0)
+
+
+def _apply_crossing(v: ir.Table, t: Tables, params: Params, max_days: int) -> ir.Table:
+    """`majority`: the band of most minutes (ties: the earliest). `split`: `weighted` = Σ rate ×
+    minutes over the parts, and `part_missing` when a part has no rate."""
+    parts = _crossing_parts(v, t, params, max_days)
+    if params.crossing_rule == "majority":
+        rank = ibis.row_number().over(ibis.window(group_by=parts.p_visit,
+                                                  order_by=[parts.p_minutes.desc(), parts.p_first]))
+        chosen = parts.filter(rank == 0).select(m_visit=parts.p_visit, m_band=parts.p_band)
+        v = v.left_join(chosen, v.visit_id == chosen.m_visit)
+        return v.mutate(time_band=ibis.coalesce(v.m_band, v.time_band)).drop("m_visit", "m_band")
+    keys = v.select(k_visit=v.visit_id, service_id=v.service_id, area=v.area, provider_kind=v.provider_kind,
+                    day=v.day)
+    priced = parts.join(keys, parts.p_visit == keys.k_visit).mutate(time_band=parts.p_band)
+    priced = _with_rate(priced, t.rates, None, "day", "part_")
+    weights = priced.group_by(w_visit=priced.p_visit).aggregate(
+        weighted=(priced.part_amount.fill_null(0) * priced.p_minutes).sum(),
+        part_missing=priced.part_amount.isnull().cast("int64").sum() > 0,
+        part_count=priced.count())
+    weights = weights.filter(weights.part_count > 1)
+    v = v.left_join(weights.drop("part_count"), v.visit_id == weights.w_visit).drop("w_visit")
+    return v.mutate(part_missing=v.part_missing.fill_null(False))
 
 
 def _with_rate(v: ir.Table, rates: ir.Table, band: str | None, day: str, prefix: str) -> ir.Table:
@@ -107,14 +165,21 @@ def _with_rate(v: ir.Table, rates: ir.Table, band: str | None, day: str, prefix:
     return out.drop(*(c for c in out.columns if c[:3] in ("ra_", "rb_")))
 
 
-def _overlap(v: ir.Table, key: str) -> ir.Table:
-    eligible = (v.status == "done") & v[key].notnull() & v.actual_start_s.notnull() & v.actual_end_s.notnull()
-    v = v.mutate(_k=ibis.ifelse(eligible, v[key], _null_int()), _e=ibis.ifelse(eligible, v.actual_end_s, _null_int()))
-    running = ibis.window(group_by=v._k, order_by=[v.actual_start_s, v.visit_id], preceding=None, following=0)
-    v = v.mutate(_m=v._e.max().over(running))
-    v = v.mutate(_p=v._m.lag().over(ibis.window(group_by=v._k, order_by=[v.actual_start_s, v.visit_id])))
-    flag = v._k.notnull() & v._p.notnull() & (v.actual_start_s < v._p)
-    return v.mutate(overlap=v.overlap | flag.fill_null(False)).drop("_k", "_e", "_m", "_p")
+def _overlapping(v: ir.Table, key: str) -> ir.Table:
+    """Ids of done visits that start before an earlier done visit (by check-in, then id) of the
+    same caregiver or citizen ended: one window over four narrow columns of the done visits."""
+    n = v.filter((v.status == "done") & v[key].notnull() & v.actual_start_s.notnull() & v.actual_end_s.notnull())
+    n = n.select(o_visit=n.visit_id, k=n[key], s=n.actual_start_s, e=n.actual_end_s)
+    earlier = ibis.window(group_by=n.k, order_by=[n.s, n.o_visit], rows=(None, -1))
+    n = n.mutate(p=n.e.max().over(earlier))
+    return n.filter(n.p.notnull() & (n.s < n.p)).select("o_visit")
+
+
+def _with_overlap(v: ir.Table, visits: ir.Table, stage: Stage) -> ir.Table:
+    flagged = stage(_overlapping(visits, "caregiver_id").union(_overlapping(visits, "citizen_id"), distinct=True),
+                    "settle_overlaps")
+    v = v.left_join(flagged, v.visit_id == flagged.o_visit)
+    return v.mutate(overlap=v.o_visit.notnull()).drop("o_visit")
 
 
 def _absence(v: ir.Table, absences: ir.Table) -> ir.Table:
@@ -126,14 +191,36 @@ def _absence(v: ir.Table, absences: ir.Table) -> ir.Table:
     return v.left_join(starts, v.visit_id == starts.x_visit).drop("x_visit")
 
 
-def lines(t: Tables, params: Params) -> ir.Table:
-    """One line per visit (schema.LINES plus `service_code`, `area` and `status`)."""
+Stage = Callable[[ir.Table, str], ir.Table]
+
+
+def _no_stage(table: ir.Table, _name: str) -> ir.Table:
+    return table
+
+
+def staging(con: Any) -> Stage:
+    """Materialise an intermediate result as a temporary table of `con`, so that the steps after
+    it (several of which read it) do not recompute it."""
+    def stage(table: ir.Table, name: str) -> ir.Table:
+        return con.create_table(name, table, temp=True, overwrite=True)
+    return stage
+
+
+def lines(t: Tables, params: Params, stage: Stage = _no_stage, max_days: int = 2) -> ir.Table:
+    """One line per visit (schema.LINES plus `service_code`). `stage` may materialise the
+    per-visit result before the windows that read it."""
     policy = params.policy
     v = _band(t.visits, t.holidays, params)
+    if params.crossing_rule == "majority":
+        v = _apply_crossing(v, t, params, max_days)
     v = _with_rate(v, t.rates, None, "day", "rate_")
-    v = v.mutate(overlap=ibis.literal(False))
-    v = _overlap(v, "caregiver_id")
-    v = _overlap(v, "citizen_id")
+    if params.crossing_rule == "split":
+        v = _apply_crossing(v, t, params, max_days)
+        v = v.mutate(rate_amount=ibis.ifelse(v.part_missing, _null_int(), v.rate_amount),
+                     rate_unit=ibis.ifelse(v.part_missing, ibis.null().cast("string"), v.rate_unit))
+    else:
+        v = v.mutate(weighted=_null_int())
+    v = _with_overlap(v, t.visits, stage)
     v = _absence(v, t.absences)
 
     done = (v.status == "done") & v.actual_start_s.notnull() & v.actual_end_s.notnull()
@@ -211,57 +298,53 @@ def lines(t: Tables, params: Params) -> ir.Table:
             (v.kind.isin(["performed_rules", "standard_time", "per_visit", "per_unit"]), QUANTITY_ONE),
             else_=percent,
         ),
-        reasons=ibis.cases(
-            (performed_rules, (
-                ibis.ifelse(rounded != v.performed, "rounded ", "")
-                .concat(ibis.ifelse(rounded < policy.minimum_minutes, "minimum ", ""))
-                .concat(ibis.ifelse(raised > cap, "capped ", ""))
-            ).rstrip()),
-            else_=v.kind,
-        ),
+        r_rounded=performed_rules & (rounded != v.performed),
+        r_minimum=performed_rules & (rounded < policy.minimum_minutes),
+        r_capped=performed_rules & (raised > cap),
         time_priced=(v.rate_unit == "hour").fill_null(False),
     )
-    v = v.mutate(reasons=ibis.ifelse(v.reasons == "", "performed", v.reasons))
-    v = v.mutate(code=ibis.cases(
-        (performed_rules & (raised > cap), "capped"),
-        (performed_rules & (rounded < policy.minimum_minutes), "minimum"),
-        (performed_rules & (rounded != v.performed), "rounded"),
-        (performed_rules, "performed"),
-        else_=v.kind,
-    ))
+    # The reasons are flags until the end, where they become one string.
+    v = v.mutate(base_code=ibis.cases(
+        (v.r_capped, "capped"), (v.r_minimum, "minimum"), (v.r_rounded, "rounded"),
+        (performed_rules, "performed"), else_=v.kind,
+    ), r_month=ibis.literal(False), r_travel=ibis.literal(False), r_startup=ibis.literal(False))
 
-    # 5. The monthly cap per decision, in time order.
+    # 5. The monthly cap per decision, in time order: a window over the eligible lines' narrow
+    #    columns; only the lines it cuts are joined back.
     if policy.monthly_cap_percent is not None:
-        eligible = v.time_priced & ~v.is_dev
-        v = v.mutate(_d=ibis.ifelse(eligible, v.decision_id, _null_int()))
-        running = ibis.window(group_by=v._d, order_by=[v.planned_start_s, v.visit_id], preceding=None, following=0)
-        v = v.mutate(_used=v.payable.sum().over(running) - v.payable)
-        allowed = ibis.greatest(v.granted_month_minutes * hundredths(policy.monthly_cap_percent) // 10_000
-                                - v._used, 0)
-        cut = v._d.notnull() & (v.payable > allowed)
-        v = v.mutate(payable=ibis.ifelse(cut, allowed, v.payable),
-                     reasons=ibis.ifelse(cut, v.reasons.concat(" capped_month"), v.reasons),
-                     code=ibis.ifelse(cut, "capped_month", v.code)).drop("_d", "_used")
+        e = v.filter(v.time_priced & ~v.is_dev)
+        e = e.select(c_visit=e.visit_id, d=e.decision_id, ps=e.planned_start_s, pay=e.payable,
+                     granted=e.granted_month_minutes)
+        earlier = ibis.window(group_by=e.d, order_by=[e.ps, e.c_visit], rows=(None, -1))
+        e = e.mutate(used=e.pay.sum().over(earlier).fill_null(0))
+        e = e.mutate(allowed=ibis.greatest(e.granted * hundredths(policy.monthly_cap_percent) // 10_000 - e.used, 0))
+        cuts = e.filter(e.pay > e.allowed).select("c_visit", "allowed")
+        v = v.left_join(cuts, v.visit_id == cuts.c_visit)
+        cut = v.c_visit.notnull()
+        v = v.mutate(payable=ibis.ifelse(cut, v.allowed, v.payable), r_month=cut).drop("c_visit", "allowed")
 
     # 6–7. Amounts and the area surcharge.
-    amount = ibis.ifelse(v.time_priced, _half_up(v.rate_amount.fill_null(0) * v.payable, 60),
-                         _half_up(v.rate_amount.fill_null(0) * v.quantity, QUANTITY_ONE))
+    amount = ibis.cases(
+        (v.time_priced & v.weighted.notnull(), _half_up(v.weighted * v.payable, v.planned * 60)),
+        (v.time_priced, _half_up(v.rate_amount.fill_null(0) * v.payable, 60)),
+        else_=_half_up(v.rate_amount.fill_null(0) * v.quantity, QUANTITY_ONE),
+    )
     surcharge = _lookup(v.area, {a: hundredths(p) for a, p in policy.area_surcharge_percent.items()},
                         ibis.literal(0))
     travel = (amount > 0) & (surcharge > 0)
     v = v.mutate(amount=ibis.ifelse(travel, _half_up(amount * (surcharge + 10_000), 10_000), amount),
-                 reasons=ibis.ifelse(travel, v.reasons.concat(" travel"), v.reasons),
-                 code=ibis.ifelse(travel, "travel", v.code))
+                 r_travel=travel)
 
-    # 8. The start-up allowance.
+    # 8. The start-up allowance: each new decision's first paid done visit, found by aggregation
+    #    (visit ids below 10^9 keep the key exact in int64).
     if policy.start_up_minor:
-        eligible = v.decision_new & (v.status == "done") & (v.amount > 0) & ~v.is_dev
-        v = v.mutate(_d=ibis.ifelse(eligible, v.decision_id, _null_int()))
-        first = ibis.row_number().over(ibis.window(group_by=v._d, order_by=[v.planned_start_s, v.visit_id])) == 0
-        startup = v._d.notnull() & first
+        e = v.filter(v.decision_new & (v.status == "done") & (v.amount > 0) & ~v.is_dev)
+        firsts = e.group_by(s_decision=e.decision_id).aggregate(
+            s_visit=e.visit_id.argmin(e.planned_start_s * 1_000_000_000 + e.visit_id))
+        v = v.left_join(firsts.select("s_visit"), v.visit_id == firsts.s_visit)
+        startup = v.s_visit.notnull()
         v = v.mutate(amount=ibis.ifelse(startup, v.amount + policy.start_up_minor, v.amount),
-                     reasons=ibis.ifelse(startup, v.reasons.concat(" startup"), v.reasons),
-                     code=ibis.ifelse(startup, "startup", v.code)).drop("_d")
+                     r_startup=startup).drop("s_visit")
 
     return v.select(
         visit_id=v.visit_id, decision_id=v.decision_id, citizen_id=v.citizen_id, provider_id=v.provider_id,
@@ -270,8 +353,15 @@ def lines(t: Tables, params: Params) -> ir.Table:
         payable_minutes=ibis.ifelse(v.time_priced, v.payable, 0).cast("int64"),
         quantity=ibis.ifelse(v.time_priced, 0, v.quantity).cast("int64"),
         unit_price_minor=v.rate_amount.fill_null(0), amount_minor=v.amount.cast("int64"),
-        reason_code=v.code,
-        reasons=v.reasons, deviation=v.is_dev, service_code=v.service_code,
+        reason_code=ibis.cases((v.r_startup, "startup"), (v.r_travel, "travel"), (v.r_month, "capped_month"),
+                               else_=v.base_code),
+        reasons=ibis.literal(" ").join([
+            ibis.ifelse(v.r_rounded | v.r_minimum | v.r_capped, None, v.base_code),
+            ibis.ifelse(v.r_rounded, "rounded", None), ibis.ifelse(v.r_minimum, "minimum", None),
+            ibis.ifelse(v.r_capped, "capped", None), ibis.ifelse(v.r_month, "capped_month", None),
+            ibis.ifelse(v.r_travel, "travel", None), ibis.ifelse(v.r_startup, "startup", None),
+        ]),
+        deviation=v.is_dev, service_code=v.service_code,
     )
 
 
@@ -280,7 +370,7 @@ def capitation_lines(t: Tables, params: Params) -> ir.Table:
     c = _with_rate(c, t.rates, "day", "day", "rate_")
     ages = sorted(params.policy.capitation_age_percent, key=lambda a: a.from_age, reverse=True)
     age_h = ibis.cases(*((c.age >= a.from_age, hundredths(a.percent)) for a in ages), else_=10_000)
-    share = (c.to_day - c.from_day + 1).cast("int64") * age_h
+    share = (c.to_day.cast("int64") - c.from_day.cast("int64") + 1) * age_h
     denominator = params.month_days * 10_000
     missing = c.rate_amount.isnull()
     return c.select(
@@ -295,8 +385,19 @@ def capitation_lines(t: Tables, params: Params) -> ir.Table:
     )
 
 
-def all_lines(t: Tables, params: Params) -> ir.Table:
-    return lines(t, params).union(capitation_lines(t, params))
+def all_lines(t: Tables, params: Params, stage: Stage = _no_stage, max_days: int = 2) -> ir.Table:
+    return lines(t, params, stage, max_days).union(capitation_lines(t, params))
+
+
+def max_days(t: Tables, params: Params, con: Any) -> int:
+    """How many midnights the longest visit crosses (0 when the crossing rule is `start`)."""
+    if params.crossing_rule == "start":
+        return 0
+    v = t.visits
+    minutes = ibis.greatest((v.planned_end_s - v.planned_start_s) // 60, 0)
+    span = ((v.local_start_s + minutes * 60) // SECONDS_PER_DAY - v.local_start_s // SECONDS_PER_DAY).max()
+    value = con.execute(span)
+    return int(value) if value is not None and value == value else 0
 
 
 def bills(all_: ir.Table, t: Tables, params: Params) -> ir.Table:
@@ -341,10 +442,16 @@ def run(snapshot: Snapshot, backend: Any | None = None) -> tuple[pa.Table, pa.Ta
     return run_tables(Tables.from_snapshot(snapshot, con), snapshot.params, con)
 
 
+def _stage_for(con: Any) -> Stage:
+    """DuckDB: temporary tables. Other backends (Spark) plan the whole expression at once."""
+    return staging(con) if getattr(con, "name", "") == "duckdb" else _no_stage
+
+
 def run_tables(t: Tables, params: Params, con: Any) -> tuple[pa.Table, pa.Table]:
     """The same over tables already in the backend (e.g. `con.read_parquet(...)`). The lines are
     materialised in the backend once; the bills are computed from them there."""
-    computed = con.create_table("settle_lines", all_lines(t, params), overwrite=True)
+    computed = con.create_table("settle_lines", all_lines(t, params, _stage_for(con),
+                                                           max_days(t, params, con)), overwrite=True)
     ordered = computed.order_by([computed.visit_id.isnull(), computed.visit_id, computed.decision_id,
                                  computed.provider_id])
     line_table = con.to_pyarrow(ordered.drop("service_code")).cast(schema.LINES)
@@ -355,7 +462,8 @@ def run_tables(t: Tables, params: Params, con: Any) -> tuple[pa.Table, pa.Table]
 def totals(t: Tables, params: Params, con: Any) -> pa.Table:
     """Totals per provider (amount, lines, deviations) without bringing the lines out of the
     backend: what a benchmark of snapshot → lines → totals measures."""
-    computed = con.create_table("settle_lines", all_lines(t, params), overwrite=True)
+    computed = con.create_table("settle_lines", all_lines(t, params, _stage_for(con),
+                                                           max_days(t, params, con)), overwrite=True)
     summary = computed.group_by("provider_id").aggregate(
         amount_minor=computed.amount_minor.sum(), lines=computed.count(),
         deviations=computed.deviation.cast("int64").sum())

@@ -6,7 +6,10 @@ A line is computed in this order (each rule that changes it adds its reason code
 
 1. **Time band** of the planned local start: night before daytime starts or from night start;
    otherwise a holiday or extra day's band, then Saturday / Sunday (or one weekend band), then
-   evening from evening start, else day.
+   evening from evening start, else day. A visit crossing a band boundary keeps its start band
+   (`start`), takes the band of most of its minutes (`majority`; ties: the earliest), or is
+   priced per band (`split`): Σ rate × minutes in each band ÷ all minutes × payable minutes ÷ 60,
+   rounded once; its line shows the start band and rate.
 2. **Rate** in force on the local day for the service, band and provider kind — the citizen's
    area first, then "all". None: deviation `no_rate`.
 3. **Deviations** (paid 0, listed on the run): a done visit without a check-out after its
@@ -84,6 +87,7 @@ class Params:
     evening_start_minute: int = 15 * 60
     night_start_minute: int = 23 * 60
     split_weekend: bool = False
+    crossing_rule: str = "start"  # start | majority | split (catalogue.rules.CROSSING_RULES)
     month_first_day: int = 0  # days since the epoch
     month_days: int = 30
     policy: Policy = field(default_factory=Policy)
@@ -121,6 +125,28 @@ def band_of(local_s: int, holidays: Mapping[int, str], params: Params) -> str:
     if minute >= params.evening_start_minute:
         return EVENING
     return DAY
+
+
+def band_parts(local_s: int, minutes: int, holidays: Mapping[int, str], params: Params) -> list[tuple[str, int]]:
+    """The visit's whole minutes per band, in order of each band's first minute. Minute k (from
+    the planned local start) counts in the band of its first second; a band can only change at
+    midnight or at the scheme's three clock times, so the minutes are counted per stretch
+    between those points. Wall-clock time inside the visit is the start plus elapsed time (the
+    bands' clock times never meet a DST change, which happens at night)."""
+    end = local_s + 60 * minutes
+    offsets = (0, params.day_start_minute * 60, params.evening_start_minute * 60, params.night_start_minute * 60)
+    points = [local_s, *sorted(
+        day * SECONDS_PER_DAY + offset
+        for day in range(local_s // SECONDS_PER_DAY, end // SECONDS_PER_DAY + 1)
+        for offset in offsets
+        if local_s < day * SECONDS_PER_DAY + offset < end
+    )]
+    parts: dict[str, int] = {}
+    for start, stop in zip(points, [*points[1:], end], strict=True):
+        count = (stop - local_s + 59) // 60 - (start - local_s + 59) // 60
+        band = band_of(start, holidays, params)
+        parts[band] = parts.get(band, 0) + count
+    return [(band, count) for band, count in parts.items() if count > 0]
 
 
 def _in(day: int, first: int | None, last: int | None) -> bool:
@@ -283,10 +309,23 @@ def settle(snapshot: Snapshot) -> tuple[pa.Table, pa.Table]:
     for v in visits:
         day = v["local_start_s"] // SECONDS_PER_DAY
         band = band_of(v["local_start_s"], holidays, params)
+        minutes = max(0, (v["planned_end_s"] - v["planned_start_s"]) // 60)
+        parts = band_parts(v["local_start_s"], minutes, holidays, params) \
+            if params.crossing_rule != "start" and minutes > 0 else [(band, minutes)]
+        if params.crossing_rule == "majority":
+            band = max(parts, key=lambda part: part[1])[0]  # ties: the earliest band (max keeps the first)
         rate = rates.find(v["service_id"], band, v["area"], v["provider_kind"], day)
+        weighted = None
+        if params.crossing_rule == "split" and len(parts) > 1 and rate is not None:
+            found = [rates.find(v["service_id"], b, v["area"], v["provider_kind"], day) for b, _m in parts]
+            part_rates = [r for r in found if r is not None]
+            if len(part_rates) < len(parts):
+                rate = None  # a part without a rate: the visit has no price
+            else:
+                weighted = sum(r["amount_minor"] * m for r, (_b, m) in zip(part_rates, parts, strict=True))
         line = _visit_line(v, rate, band, v["visit_id"] in overlapping,
                            _absence_start(absences, v["citizen_id"], day), params)
-        line.update(visit=v)
+        line.update(visit=v, weighted=weighted, minutes=minutes)
         lines.append(line)
 
     # 5. The monthly cap, consumed in time order per decision.
@@ -310,7 +349,9 @@ def settle(snapshot: Snapshot) -> tuple[pa.Table, pa.Table]:
     # 6–7. Amounts and the area surcharge.
     for line in lines:
         rate = line["unit_price_minor"]
-        if line["time_priced"]:
+        if line["time_priced"] and line["weighted"] is not None:  # split over bands: Σ rate × minutes
+            amount = half_up(line["weighted"] * line["payable_minutes"], line["minutes"] * 60)
+        elif line["time_priced"]:
             amount = half_up(rate * line["payable_minutes"], 60)
         else:
             amount = half_up(rate * line["quantity"], QUANTITY_ONE)

@@ -173,7 +173,8 @@ def take_snapshot(municipality: Municipality, period: Period, *, via: str = "aut
         day_start_minute=scheme.day_start.hour * 60 + scheme.day_start.minute,
         evening_start_minute=scheme.evening_start.hour * 60 + scheme.evening_start.minute,
         night_start_minute=scheme.night_start.hour * 60 + scheme.night_start.minute,
-        split_weekend=scheme.split_weekend, month_first_day=first_day, month_days=month_days, policy=policy,
+        split_weekend=scheme.split_weekend, crossing_rule=scheme.crossing_rule, month_first_day=first_day,
+        month_days=month_days, policy=policy,
     )
     snapshot = Snapshot(
         visits=visits,

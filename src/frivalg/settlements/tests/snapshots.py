@@ -72,6 +72,7 @@ def snapshots(draw: st.DrawFn, max_visits: int = 40) -> Snapshot:
         evening_start_minute=draw(st.sampled_from([15 * 60, 16 * 60])),
         night_start_minute=draw(st.sampled_from([23 * 60, 22 * 60])),
         split_weekend=draw(st.booleans()),
+        crossing_rule=draw(st.sampled_from(["start", "majority", "split"])),
         month_first_day=MONTH_FIRST_DAY,
         month_days=MONTH_DAYS,
         policy=draw(policies()),
