@@ -21,7 +21,7 @@ from frivalg.settlements.policy import BASIS_CAPITATION, BASIS_GRANTED, BASIS_PE
 from frivalg.settlements.reference import QUANTITY_ONE, SECONDS_PER_DAY, Params, Snapshot, hundredths
 
 #: Recorded on every run: a change to the rules is a new engine version.
-ENGINE_VERSION = "2026.11.1"
+ENGINE_VERSION = "2026.11.2"
 
 ABSENCE_STATUSES = ("planned", "in_progress", "cancelled_citizen", "missed")
 

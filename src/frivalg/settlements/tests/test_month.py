@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from frivalg.core.models import AuditEvent
 from frivalg.core.periods import Period
-from frivalg.settlements import reference
+from frivalg.settlements import engine, reference
 from frivalg.settlements.models import CoPaymentBill, RunKind, RunStatus, SettlementLine, SettlementRun
 from frivalg.settlements.services import (
     line_override_set,
@@ -73,7 +73,7 @@ def test_the_same_input_gives_the_same_hashes_and_replaces_the_drafts(world):
     assert (first.input_hash, first.output_hash) == (second.input_hash, second.output_hash)
     assert SettlementRun.objects.filter(provider=world.private, kind=RunKind.REGULAR).count() == 1
     run = SettlementRun.objects.get(provider=world.private)
-    assert (run.engine_version, run.input_hash) == ("2026.11.1", first.input_hash)
+    assert (run.engine_version, run.input_hash) == (engine.ENGINE_VERSION, first.input_hash)
 
 
 def test_deviations_pay_nothing_are_listed_and_an_override_survives_recomputation(world):
