@@ -55,6 +55,13 @@ EXPECTED = {
     ("get", "/api/v1/settlement-runs/{run_id}"),
     ("post", "/api/v1/settlement-runs/{run_id}/approve"),
     ("post", "/api/v1/settlement-runs/{run_id}/export"),
+    ("get", "/api/v1/settlement-runs/{run_id}/lines"),
+    ("post", "/api/v1/settlement-batches"),
+    ("get", "/api/v1/settlement-batches/{batch_id}"),
+    ("get", "/api/v1/settlement-runs/{run_id}/statement"),
+    ("get", "/api/v1/settlement-runs/{run_id}/invoice.xml"),
+    ("post", "/api/v1/settlement-lines/{line_id}/disputes"),
+    ("get", "/api/v1/co-payment-bills"),
     ("get", "/api/v1/followup/key-figures"),
 }
 

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",  # serves the API docs' assets locally (no CDN)
+    "django_tasks",
+    "django_tasks.backends.database",
     "frivalg.core",
     "frivalg.catalogue",
     "frivalg.providers",
@@ -103,6 +105,17 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update({"timeout": 30, "transaction_mode": "IMMEDIATE"})
+
+# Background tasks (django-tasks): queued in the database and run by `frivalg db_worker`; or, with
+# FRIVALG_TASKS_IMMEDIATE (the default on SQLite: the demo and development), run at once in the
+# request that queues them, so no worker is needed.
+TASKS_IMMEDIATE = _env_bool("FRIVALG_TASKS_IMMEDIATE", DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3")
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend" if TASKS_IMMEDIATE
+        else "django_tasks.backends.database.DatabaseBackend",
+    }
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"

@@ -1,6 +1,6 @@
 """The whole loop in a real browser: an assessor grants a decision → the citizen logs in and
 chooses a provider → the provider admin plans a visit → a caregiver checks it in and out → the
-manager (finance) creates a settlement draft and sees the visit's line. axe-core finds no WCAG
+manager (finance) settles the month and sees the visit's line. axe-core finds no WCAG
 2.1 AA violation on any of these pages."""
 
 from datetime import timedelta
@@ -112,15 +112,17 @@ def test_assessor_grants_citizen_chooses_caregiver_checks_finance_settles(browse
     assert_accessible(page, checked)
     context.close()
 
-    # 5. Finance creates the settlement draft for the provider and month and finds the line.
+    # 5. Finance settles the visit's month for every provider and finds the line.
     context, page = log_in(browser, live_server, "finance")
     assert page.url.endswith("/settlements/")
     assert_accessible(page, checked)
-    page.select_option("#id_provider", label="Omsorg Nord ApS")
     page.fill("#id_month", timezone.localtime(visit.planned_start).strftime("%Y-%m"))
     with page.expect_navigation():
         page.click("main form button[type=submit]")
-    assert "/settlements/" in page.url and page.url != f"{live_server.url}/settlements/"
+    assert "/settlements/batches/" in page.url
+    page.wait_for_selector("#batch-status .badge-success")
+    with page.expect_navigation():
+        page.click("#batch-status a:has-text('Omsorg Nord ApS')")
     line = SettlementLine.objects.get(visit=visit)
     assert line.reason_code == "performed" and line.amount_minor > 0
     lines_table = page.inner_text("#lines-caption >> xpath=..")

@@ -46,6 +46,32 @@ class Municipality(TimeStamped):
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
     time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Copenhagen")
     language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.DANISH)
+    # The buyer on the providers' e-invoices (docs/einvoicing.md, settlements.documents).
+    org_number = models.CharField(_("organisation number"), max_length=20, blank=True,
+                                  help_text=_("CVR, organisationsnummer or organisasjonsnummer."))
+    address = models.CharField(_("postal address"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=80, blank=True)
+    peppol_endpoint_id = models.CharField(_("Peppol endpoint id"), max_length=50, blank=True,
+                                          help_text=_("The electronic address invoices are sent to, e.g. the GLN."))
+    peppol_scheme = models.CharField(_("Peppol endpoint scheme"), max_length=4, blank=True,
+                                     help_text=_("EAS code: 0088 GLN, 0184 CVR, 0007 Swedish or 0192 Norwegian "
+                                                 "organisation number."))
+    invoice_self_billing = models.BooleanField(
+        _("self-billing"), default=False,
+        help_text=_("The municipality issues the providers' invoices under a self-billing agreement."))
+    invoice_vat_category = models.CharField(
+        _("VAT category of the invoices"), max_length=1, default="E",
+        choices=[("E", _("Exempt")), ("S", _("Standard rate")), ("Z", _("Zero rated")),
+                 ("O", _("Not subject to VAT"))])
+    invoice_vat_percent = models.DecimalField(_("VAT rate (%)"), max_digits=5, decimal_places=2, default=0)
+    invoice_exemption_reason = models.CharField(
+        _("VAT exemption reason"), max_length=200, blank=True,
+        help_text=_("Empty: the country's exemption for social welfare services."))
+    accounting_mapping = models.JSONField(
+        _("accounts and cost centres"), default=dict, blank=True,
+        help_text=_('{"accounts": {service code: account}, "cost_centres": {district code: cost centre}}; '
+                    "unmapped codes are booked to themselves."))
 
     class Meta:
         ordering = ["name"]

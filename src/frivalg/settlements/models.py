@@ -246,3 +246,79 @@ class CoPaymentBill(TimeStamped):
         ]
         verbose_name = _("co-payment bill")
         verbose_name_plural = _("co-payment bills")
+
+
+class BatchStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class BatchStep(models.TextChoices):
+    QUEUED = "queued", _("Waiting for a worker")
+    SNAPSHOT = "snapshot", _("Reading the month's visits")
+    ENGINE = "engine", _("Computing the lines")
+    STORE = "store", _("Storing the runs")
+    DONE = "done", _("Finished")
+
+
+class SettlementBatch(TimeStamped):
+    """One computation of a municipality's month by the engine in the background: its progress
+    and, when done, what it gave (the MonthResult's figures and the runs it wrote)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="settlement_batches")
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to (exclusive)"))
+    status = models.CharField(_("status"), max_length=8, choices=BatchStatus.choices, default=BatchStatus.QUEUED)
+    step = models.CharField(_("step"), max_length=8, choices=BatchStep.choices, default=BatchStep.QUEUED)
+    percent = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    line_count = models.PositiveIntegerField(_("lines"), default=0)
+    deviation_count = models.PositiveIntegerField(_("deviations"), default=0)
+    bill_count = models.PositiveIntegerField(_("co-payment bills"), default=0)
+    total_minor = models.BigIntegerField(_("total (øre/öre)"), default=0)
+    input_hash = models.CharField(_("input hash"), max_length=64, blank=True)
+    output_hash = models.CharField(_("output hash"), max_length=64, blank=True)
+    runs = models.ManyToManyField(SettlementRun, blank=True, related_name="batches", verbose_name=_("runs"))
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(period_end__gt=F("period_start")), name="batch_period_order"),
+            models.CheckConstraint(condition=Q(percent__lte=100), name="batch_percent_at_most_100"),
+        ]
+        verbose_name = _("settlement batch")
+        verbose_name_plural = _("settlement batches")
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id} {self.period_start} {self.status}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (BatchStatus.DONE, BatchStatus.FAILED)
+
+
+class SettlementBudget(TimeStamped):
+    """Finance's budget for a month's settlement, compared with what the runs pay."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="settlement_budgets")
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    amount_minor = models.BigIntegerField(_("budget (øre/öre)"))
+    set_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["municipality", "-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "month"], name="budget_one_per_month"),
+            models.CheckConstraint(condition=Q(amount_minor__gte=0), name="budget_not_negative"),
+        ]
+        verbose_name = _("settlement budget")
+        verbose_name_plural = _("settlement budgets")
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id} {self.month:%Y-%m}"

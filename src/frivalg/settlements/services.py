@@ -7,6 +7,7 @@ catalogue.rules so the columnar engine can replace the loop and be checked again
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -31,11 +32,15 @@ from frivalg.providers.models import Provider
 from frivalg.providers.selectors import providers_for
 from frivalg.settlements import engine, rules
 from frivalg.settlements.models import (
+    BatchStatus,
+    BatchStep,
     CoPaymentBill,
     LineOverride,
     OverrideAction,
     RunKind,
     RunStatus,
+    SettlementBatch,
+    SettlementBudget,
     SettlementLine,
     SettlementPolicy,
     SettlementRun,
@@ -513,3 +518,96 @@ def line_override_set(*, actor: User, visit: Visit, action: str, reason: str) ->
     audit_record(actor=actor, municipality_id=municipality.pk, action="settlement_override.set", obj=override,
                  payload={"visit": str(visit.public_id), "action": action, "reason": reason.strip()})
     return override
+
+
+# ---------------------------------------------------------------------------------------------
+# A month in the background (settlements.tasks runs settlement_batch_run), and the budget
+
+#: How far a batch has come when the engine reports each step.
+BATCH_PERCENT = {BatchStep.SNAPSHOT: 10, BatchStep.ENGINE: 40, BatchStep.STORE: 75, BatchStep.DONE: 100}
+
+logger = logging.getLogger(__name__)
+
+
+def _require_calendar_month(period: Period) -> None:
+    if period.start.day != 1 or period.end != Period.month(period.start.year, period.start.month).end:
+        raise ValidationError({"period": _("The engine settles one calendar month at a time.")})
+
+
+def settlement_batch_start(*, actor: User, period: Period) -> SettlementBatch:
+    """Queue the computation of a calendar month for every provider (settlement_month_compute in
+    the background): the batch and its audit row in one transaction; the task is queued once they
+    are committed (run at once with the immediate backend)."""
+    from frivalg.settlements.tasks import settlement_batch_task  # the task calls back into this module
+
+    require(actor, roles.SETTLEMENT_RUN)
+    municipality = _staff_municipality(actor)
+    _require_calendar_month(period)
+    with transaction.atomic():
+        batch = SettlementBatch.objects.create(municipality=municipality, period_start=period.start,
+                                               period_end=period.end, created_by=actor)
+        audit_record(actor=actor, municipality_id=municipality.pk, action="settlement_batch.start", obj=batch,
+                     payload={"period": [period.start.isoformat(), period.end.isoformat()]})
+    transaction.on_commit(lambda: settlement_batch_task.enqueue(batch.pk))
+    return batch
+
+
+def _batch_progress(batch_id: int) -> Callable[[str], None]:
+    def report(step: str) -> None:
+        if step not in BatchStep.values:
+            return
+        SettlementBatch.objects.filter(pk=batch_id).update(
+            step=step, percent=BATCH_PERCENT.get(BatchStep(step), 0), updated_at=timezone.now())
+    return report
+
+
+def _failure_message(error: Exception) -> str:
+    if isinstance(error, ValidationError | PermissionDenied):
+        return " ".join(str(message) for message in getattr(error, "messages", [str(error)]))
+    return _("The computation failed (%(error)s). Nothing was stored; try again or ask the administrator.") % {
+        "error": type(error).__name__}
+
+
+def settlement_batch_run(*, batch_id: int) -> SettlementBatch:
+    """Compute a queued batch's month as the user who started it, reporting each step; a failure
+    marks the batch failed with its message (settlement_month_compute stores all or nothing)."""
+    batch = SettlementBatch.objects.select_related("created_by").get(pk=batch_id)
+    if batch.status != BatchStatus.QUEUED:
+        return batch
+    SettlementBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.RUNNING, started_at=timezone.now(),
+                                                       updated_at=timezone.now())
+    try:
+        result = settlement_month_compute(actor=batch.created_by, period=Period(batch.period_start, batch.period_end),
+                                          progress=_batch_progress(batch.pk))
+    except Exception as error:
+        logger.exception("settlement batch %s failed", batch.public_id)
+        SettlementBatch.objects.filter(pk=batch.pk).update(
+            status=BatchStatus.FAILED, message=_failure_message(error), finished_at=timezone.now(),
+            updated_at=timezone.now())
+        batch.refresh_from_db()
+        return batch
+    with transaction.atomic():
+        batch = SettlementBatch.objects.select_for_update().get(pk=batch.pk)
+        batch.status, batch.step, batch.percent = BatchStatus.DONE, BatchStep.DONE, 100
+        batch.line_count, batch.deviation_count, batch.bill_count = result.lines, result.deviations, result.bills
+        batch.total_minor, batch.input_hash, batch.output_hash = (result.total_minor, result.input_hash,
+                                                                  result.output_hash)
+        batch.finished_at = timezone.now()
+        batch.save()
+        batch.runs.set(result.runs)
+    return batch
+
+
+@transaction.atomic
+def settlement_budget_set(*, actor: User, period: Period, amount_minor: int) -> SettlementBudget:
+    """Finance's budget for a month's settlement (replaces the month's earlier budget)."""
+    require(actor, roles.SETTLEMENT_RUN)
+    municipality = _staff_municipality(actor)
+    _require_calendar_month(period)
+    if amount_minor < 0:
+        raise ValidationError({"amount_minor": _("A budget cannot be negative.")})
+    budget, created = SettlementBudget.objects.update_or_create(
+        municipality=municipality, month=period.start, defaults={"amount_minor": amount_minor, "set_by": actor})
+    audit_record(actor=actor, municipality_id=municipality.pk, action="settlement_budget.set", obj=budget,
+                 payload={"month": period.start.isoformat()[:7], "amount_minor": amount_minor, "created": created})
+    return budget
