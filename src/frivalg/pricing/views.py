@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from frivalg.core import roles
 from frivalg.core.forms import add_service_errors
-from frivalg.core.selectors import municipality_of, require
+from frivalg.core.selectors import has_permission, municipality_of, require
 from frivalg.core.views import AuthenticatedRequest
 from frivalg.pricing.forms import AfterCalculationForm, CostModelImportForm, PublishForm
 from frivalg.pricing.models import AfterCalculation, CostModel, PriceSheet
@@ -137,6 +137,8 @@ def after_calculation_detail(request: AuthenticatedRequest, public_id: UUID) -> 
         raise Http404(_("No such after-calculation.")) from missing
     return render(request, "pricing/after_calculation_detail.html", {
         "run": run, "lines": after_calculation_lines(run=run), "per_provider": after_calculation_per_provider(run=run),
+        "settled_runs": run.settlement_runs.select_related("provider").order_by("provider__name"),
+        "may_settle": has_permission(request.user, roles.SETTLEMENT_RUN),
     })
 
 

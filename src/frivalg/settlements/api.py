@@ -2,13 +2,12 @@
 and their lines, approve, export."""
 
 from collections.abc import Iterable
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 from ninja.pagination import paginate
-from ninja.params.functions import Path as PathParam
 
 from frivalg.core import roles
 from frivalg.core.api import actor_of
@@ -140,8 +139,7 @@ def run_invoice(request: HttpRequest, run_id: UUID) -> HttpResponse:
 
 @router.post("/settlement-lines/{line_id}/disputes", response={201: DisputeOut, **ERRORS},
              summary="Dispute a line of one's own provider's run")
-def line_dispute_create(request: HttpRequest, line_id: Annotated[int, PathParam(ge=1, le=2**53)],
-                        payload: DisputeIn) -> tuple[int, LineDispute]:
+def line_dispute_create(request: HttpRequest, line_id: UUID, payload: DisputeIn) -> tuple[int, LineDispute]:
     actor = actor_of(request)
     require(actor, roles.SETTLEMENT_VIEW_PROVIDER)
     line = dispute_selectors.line_get(actor=actor, line_id=line_id)

@@ -47,7 +47,7 @@ def dispute_get(*, actor: AnyUser, public_id: UUID | str) -> LineDispute:
     return disputes_for(actor=actor).get(public_id=public_id)
 
 
-def line_get(*, actor: AnyUser, line_id: int) -> SettlementLine:
-    """A line of a run the actor may see; SettlementLine.DoesNotExist otherwise."""
+def line_get(*, actor: AnyUser, line_id: UUID | str) -> SettlementLine:
+    """A line (by its public id) of a run the actor may see; SettlementLine.DoesNotExist otherwise."""
     allowed = _finance_q(actor, "") | _provider_q(actor, "")
-    return SettlementLine.objects.filter(allowed).select_related("run", "visit").get(pk=line_id)
+    return SettlementLine.objects.filter(allowed).select_related("run", "visit").get(public_id=line_id)

@@ -110,7 +110,7 @@ class Statement:
 
 @dataclass(frozen=True)
 class StatementLine:
-    id: int
+    id: UUID
     visit_reference: str
     start: Any  # aware datetime in the municipality's time zone, or None (capitation)
     citizen: str
@@ -160,7 +160,7 @@ def statement_for(*, actor: AnyUser, run: SettlementRun) -> Statement:
 
 
 _LINE_COLUMNS = (
-    "pk", "visit__public_id", "visit__external_id", "visit__planned_start", "decision__public_id", "citizen_id",
+    "public_id", "visit__public_id", "visit__external_id", "visit__planned_start", "decision__public_id", "citizen_id",
     "citizen__first_name", "citizen__last_name", "service__code", "service__name", "time_band", "planned_minutes",
     "performed_minutes", "payable_minutes", "quantity", "unit_price_minor", "amount_minor", "reason_code",
     "reasons", "deviation",
@@ -186,10 +186,13 @@ def statement_lines(
     for (pk, visit_id, external_id, start, decision_id, citizen_id, first, last, code, name, band, planned,
          performed, payable, quantity, price, amount, reason_code, reasons, deviation) in rows.iterator(
             chunk_size=BATCH_SIZE):
-        citizen = f"{first} {last}" if named_everyone or citizen_id in named else initials(first, last)
+        if citizen_id is None:  # an after-calculation line: a provider's hours, no citizen
+            citizen = ""
+        else:
+            citizen = f"{first} {last}" if named_everyone or citizen_id in named else initials(first, last)
         yield StatementLine(
             id=pk,
-            visit_reference=external_id or str(visit_id or decision_id),
+            visit_reference=external_id or str(visit_id or decision_id or ""),
             start=start.astimezone(tz) if start is not None else None,
             citizen=citizen,
             service_code=code,

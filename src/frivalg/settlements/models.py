@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from frivalg.assessments.models import Decision
 from frivalg.catalogue.models import Service, TimeBand
 from frivalg.core.models import Citizen, Currency, Municipality, TimeStamped, User
+from frivalg.pricing.models import AfterCalculation
 from frivalg.providers.models import Provider
 from frivalg.visits.models import Visit
 
@@ -67,6 +68,9 @@ class SettlementRun(TimeStamped):
     kind = models.CharField(_("kind"), max_length=10, choices=RunKind.choices, default=RunKind.REGULAR)
     corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections",
                                  verbose_name=_("corrects the run"))
+    after_calculation = models.ForeignKey(AfterCalculation, on_delete=models.PROTECT, null=True, blank=True,
+                                          related_name="settlement_runs",
+                                          verbose_name=_("settles the after-calculation"))
     engine_version = models.CharField(_("engine version"), max_length=20, blank=True)
     input_hash = models.CharField(_("input hash"), max_length=64, blank=True,
                                   help_text=_("SHA-256 of the snapshot the lines were computed from."))
@@ -87,8 +91,12 @@ class SettlementRun(TimeStamped):
                 condition=Q(kind="regular") & Q(status__in=["approved", "exported"]),
                 name="run_one_approved_per_provider_period",
             ),
-            models.CheckConstraint(condition=Q(kind="regular") | Q(corrects__isnull=False),
-                                   name="correction_names_its_run"),
+            models.CheckConstraint(
+                condition=Q(kind="regular") | Q(corrects__isnull=False) | Q(after_calculation__isnull=False),
+                name="correction_names_its_run"),
+            models.UniqueConstraint(fields=["after_calculation", "provider"],
+                                    condition=Q(after_calculation__isnull=False),
+                                    name="after_calculation_settled_once"),
             models.CheckConstraint(condition=Q(period_end__gt=F("period_start")), name="run_period_order"),
             models.CheckConstraint(
                 condition=Q(status="draft") | (Q(approved_by__isnull=False) & Q(approved_at__isnull=False)),
@@ -127,13 +135,21 @@ class ReasonCode(models.TextChoices):
     TRAVEL = "travel", _("Travel surcharge for the citizen's area")
     STARTUP = "startup", _("Start-up allowance for a new client")
     CORRECTION = "correction", _("Correction of an approved line")
+    AFTER_CALCULATION = "after_calc", _("After-calculation: (actual − set price) × delivered hours")
 
 
 class SettlementLine(models.Model):
+    """A visit's (or a capitation month's) payment with its reasons; or, on a correction run, a
+    difference. An after-calculation's correction line has no visit, decision or citizen: it is a
+    provider's hours of a service and band at the difference in price."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     run = models.ForeignKey(SettlementRun, on_delete=models.CASCADE, related_name="lines")
     visit = models.ForeignKey(Visit, on_delete=models.PROTECT, null=True, blank=True, related_name="settlement_lines")
-    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="settlement_lines")
-    citizen = models.ForeignKey(Citizen, on_delete=models.PROTECT, related_name="settlement_lines")
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="settlement_lines")
+    citizen = models.ForeignKey(Citizen, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="settlement_lines")
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="settlement_lines")
     time_band = models.CharField(max_length=8, choices=TimeBand.choices)
     planned_minutes = models.PositiveIntegerField(default=0)

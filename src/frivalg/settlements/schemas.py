@@ -37,8 +37,9 @@ class RunOut(Schema):
 
 
 class LineOut(Schema):
+    id: UUID
     visit: UUID | None
-    decision: UUID
+    decision: UUID | None
     service: str
     time_band: str
     planned_minutes: int
@@ -49,12 +50,16 @@ class LineOut(Schema):
     reason_code: str
 
     @staticmethod
+    def resolve_id(obj: Any) -> UUID:
+        return obj.public_id  # type: ignore[no-any-return]
+
+    @staticmethod
     def resolve_visit(obj: Any) -> UUID | None:
         return obj.visit.public_id if obj.visit_id else None
 
     @staticmethod
-    def resolve_decision(obj: Any) -> UUID:
-        return obj.decision.public_id  # type: ignore[no-any-return]
+    def resolve_decision(obj: Any) -> UUID | None:
+        return obj.decision.public_id if obj.decision_id else None
 
     @staticmethod
     def resolve_service(obj: Any) -> str:
@@ -149,7 +154,7 @@ class DisputeIn(Input):
 
 class DisputeOut(Schema):
     id: UUID
-    line: int
+    line: UUID
     run: UUID
     status: str
     comment: str
@@ -161,8 +166,8 @@ class DisputeOut(Schema):
         return obj.public_id  # type: ignore[no-any-return]
 
     @staticmethod
-    def resolve_line(obj: Any) -> int:
-        return obj.line_id  # type: ignore[no-any-return]
+    def resolve_line(obj: Any) -> UUID:
+        return obj.line.public_id  # type: ignore[no-any-return]
 
     @staticmethod
     def resolve_run(obj: Any) -> UUID:

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from frivalg.catalogue.models import Service, TimeBand
 from frivalg.catalogue.rules import CROSSING_SPLIT, allocate_minutes, public_holidays
 from frivalg.catalogue.selectors import rate_book, time_band_scheme_for
 from frivalg.catalogue.services import rates_mark_settled
@@ -28,6 +29,7 @@ from frivalg.core.models import Municipality, User
 from frivalg.core.periods import Period
 from frivalg.core.selectors import municipality_of, require
 from frivalg.core.services import audit_record
+from frivalg.pricing.models import AfterCalculation, AfterCalculationLine
 from frivalg.providers.models import Provider
 from frivalg.providers.selectors import providers_for
 from frivalg.settlements import engine, rules
@@ -37,6 +39,7 @@ from frivalg.settlements.models import (
     CoPaymentBill,
     LineOverride,
     OverrideAction,
+    ReasonCode,
     RunKind,
     RunStatus,
     SettlementBatch,
@@ -268,21 +271,24 @@ def settlement_run_approve(*, actor: User, run: SettlementRun) -> SettlementRun:
     if run.status != RunStatus.DRAFT:
         raise ValidationError({"status": _("Only a draft can be approved.")})
     period = Period(run.period_start, run.period_end)
-    settled = _settled_overlapping({"municipality_id": run.municipality_id, "provider_id": run.provider_id}, period)
-    if settled:
-        raise _settled_error(settled)
+    if run.kind == RunKind.REGULAR:  # a correction is approved on top of the approved run it corrects
+        settled = _settled_overlapping({"municipality_id": run.municipality_id, "provider_id": run.provider_id,
+                                        "kind": RunKind.REGULAR}, period)
+        if settled:
+            raise _settled_error(settled)
     run.status = RunStatus.APPROVED
     run.approved_by = actor
     run.approved_at = timezone.now()
     run.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
-    rates_mark_settled(
-        actor=actor,
-        municipality_id=run.municipality_id,
-        provider_kind=run.provider.kind,
-        service_bands=_priced_bands(run),
-        first_day=run.period_start,
-        last_day=run.period_end - timedelta(days=1),
-    )
+    if run.after_calculation_id is None:  # an after-calculation is priced by sheets, not rates
+        rates_mark_settled(
+            actor=actor,
+            municipality_id=run.municipality_id,
+            provider_kind=run.provider.kind,
+            service_bands=_priced_bands(run),
+            first_day=run.period_start,
+            last_day=run.period_end - timedelta(days=1),
+        )
     audit_record(
         actor=actor,
         municipality_id=run.municipality_id,
@@ -332,7 +338,7 @@ class MonthResult:
     output_hash: str
 
 
-def _line_key(visit_id: int | None, decision_id: int) -> tuple[str, int]:
+def _line_key(visit_id: int | None, decision_id: int | None) -> tuple[str, int | None]:
     return ("visit", visit_id) if visit_id is not None else ("capitation", decision_id)
 
 
@@ -362,7 +368,7 @@ def _corrections(approved: SettlementRun, rows: list[dict[str, Any]]) -> list[tu
                                                                                     SettlementLine | None]]:
     """What changed since an approved run: (row, amount to pay now, the line it corrects). A new
     visit pays its amount; a changed one the difference; one that disappeared is paid back."""
-    earlier: dict[tuple[str, int], SettlementLine] = {}
+    earlier: dict[tuple[str, int | None], SettlementLine] = {}
     for line in SettlementLine.objects.filter(run__in=[approved, *approved.corrections.filter(
             status__in=[RunStatus.APPROVED, RunStatus.EXPORTED])]).order_by("pk"):
         key = _line_key(line.visit_id, line.decision_id)
@@ -611,3 +617,49 @@ def settlement_budget_set(*, actor: User, period: Period, amount_minor: int) -> 
     audit_record(actor=actor, municipality_id=municipality.pk, action="settlement_budget.set", obj=budget,
                  payload={"month": period.start.isoformat()[:7], "amount_minor": amount_minor, "created": created})
     return budget
+
+
+@transaction.atomic
+def after_calculation_settle(*, actor: User, after_calculation: AfterCalculation) -> list[SettlementRun]:
+    """Turn an after-calculation into one draft correction run per provider with something to
+    settle: a line per service and band at (actual − set price) × delivered hours, paid (+) or
+    recovered (−) once approved. An after-calculation is settled once per provider (a database
+    constraint); its lines name no visit, decision or citizen."""
+    require(actor, roles.SETTLEMENT_RUN)
+    municipality = _staff_municipality(actor)
+    if after_calculation.municipality_id != municipality.pk:
+        raise PermissionDenied(_("This after-calculation belongs to another municipality."))
+    if SettlementRun.objects.filter(after_calculation=after_calculation).exists():
+        raise ValidationError({"after_calculation": _("This after-calculation has already been settled.")})
+    lines = list(after_calculation.lines.exclude(settled_minor=0).select_related("provider"))
+    codes = {line.service for line in lines}
+    services = {s.code: s for s in Service.objects.filter(municipality=municipality, code__in=codes)}
+    unknown = sorted(codes - set(services))
+    if unknown:
+        raise ValidationError({"after_calculation": _(
+            "The catalogue has no service with the code %(codes)s: add it, or settle these hours by hand."
+        ) % {"codes": ", ".join(unknown)}})
+    year = after_calculation.price_sheet.year
+    runs: list[SettlementRun] = []
+    by_provider: dict[int, list[AfterCalculationLine]] = defaultdict(list)
+    for line in lines:
+        by_provider[line.provider_id].append(line)
+    for provider_lines in by_provider.values():
+        provider = provider_lines[0].provider
+        run = SettlementRun.objects.create(
+            municipality=municipality, provider=provider, period_start=date(year, 1, 1),
+            period_end=date(year + 1, 1, 1), kind=RunKind.CORRECTION, after_calculation=after_calculation,
+            currency=municipality.currency, created_by=actor, policy={"after_calculation":
+                                                                      str(after_calculation.public_id)})
+        _store_run(run, [SettlementLine(
+            run=run, service=services[line.service],
+            time_band=line.time_band if line.time_band in TimeBand.values else TimeBand.DAY,
+            payable_minutes=line.hours * 60, unit_price_minor=line.actual_price_minor - line.set_price_minor,
+            amount_minor=line.settled_minor, reason_code=ReasonCode.AFTER_CALCULATION,
+            reasons=f"after_calc {line.formula}"[:200],
+        ) for line in provider_lines])
+        runs.append(run)
+    audit_record(actor=actor, municipality_id=municipality.pk, action="after_calculation.settle",
+                 obj=after_calculation, payload={"runs": [str(run.public_id) for run in runs],
+                                                 "total_minor": sum(run.total_minor for run in runs)})
+    return runs

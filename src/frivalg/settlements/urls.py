@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.runs, name="runs"),
     path("", include("frivalg.settlements.urls_documents")),
     path("budget/", views.budget_set, name="budget"),
+    path("after-calculations/<uuid:public_id>/settle/", views.after_calculation_settle_view,
+         name="after_calculation_settle"),
     path("batches/<uuid:public_id>/", views.batch_detail, name="batch"),
     path("<uuid:public_id>/", views.run_detail, name="run"),
     path("<uuid:public_id>/approve/", views.run_approve, name="approve"),

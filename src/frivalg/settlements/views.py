@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.formats import localize
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from frivalg.core import roles
@@ -24,6 +25,8 @@ from frivalg.core.forms import add_service_errors
 from frivalg.core.periods import Period
 from frivalg.core.selectors import has_permission, require
 from frivalg.core.views import AuthenticatedRequest
+from frivalg.pricing.models import AfterCalculation
+from frivalg.pricing.selectors import after_calculation_get
 from frivalg.settlements.forms import LineOverrideForm, SettlementBudgetForm, SettlementMonthForm
 from frivalg.settlements.models import ReasonCode, RunStatus, SettlementBatch, SettlementRun
 from frivalg.settlements.selectors import (
@@ -39,6 +42,7 @@ from frivalg.settlements.selectors import (
     totals_by_reason,
 )
 from frivalg.settlements.services import (
+    after_calculation_settle,
     line_override_set,
     settlement_batch_start,
     settlement_budget_set,
@@ -277,3 +281,26 @@ def run_export(request: AuthenticatedRequest, public_id: UUID) -> HttpResponse:
     else:
         messages.success(request, _("The settlement run is marked as handed to the payment system."))
     return redirect("settlements:run", public_id=run.public_id)
+
+
+@login_required
+@require_POST
+def after_calculation_settle_view(request: AuthenticatedRequest, public_id: UUID) -> HttpResponse:
+    """Finance settles an after-calculation (linked from its page in pricing): a draft correction
+    run per provider, to approve like any run."""
+    require(request.user, roles.SETTLEMENT_RUN)
+    try:
+        after_calculation = after_calculation_get(actor=request.user, public_id=public_id)
+    except AfterCalculation.DoesNotExist as missing:
+        raise Http404(_("No such after-calculation.")) from missing
+    try:
+        created = after_calculation_settle(actor=request.user, after_calculation=after_calculation)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("pricing:after_calculation", public_id=after_calculation.public_id)
+    messages.success(request, ngettext(
+        "%(count)s correction run is drafted: approve it to pay or recover the difference.",
+        "%(count)s correction runs are drafted: approve each to pay or recover the difference.",
+        len(created)) % {"count": len(created)})
+    return redirect("settlements:runs")

@@ -120,7 +120,7 @@ def accounting_csv(request: AuthenticatedRequest, public_id: UUID) -> HttpRespon
 
 
 @login_required
-def line_dispute(request: AuthenticatedRequest, line_id: int) -> HttpResponse:
+def line_dispute(request: AuthenticatedRequest, line_id: UUID) -> HttpResponse:
     require(request.user, roles.SETTLEMENT_VIEW_PROVIDER)
     try:
         line = line_get(actor=request.user, line_id=line_id)

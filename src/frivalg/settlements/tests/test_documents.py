@@ -307,17 +307,17 @@ def test_another_provider_may_not_dispute_or_see_the_line(client, world):
     line = runs[world.private].lines.first()
     for outsider in (world.other_admin, world.in_house_admin):
         with pytest.raises(SettlementLine.DoesNotExist):
-            line_get(actor=outsider, line_id=line.pk)
+            line_get(actor=outsider, line_id=line.public_id)
         with pytest.raises(PermissionDenied):
             line_dispute_raise(actor=outsider, line=line, comment="Not ours")
-        response = _api(client, outsider).post(f"/api/v1/settlement-lines/{line.pk}/disputes",
+        response = _api(client, outsider).post(f"/api/v1/settlement-lines/{line.public_id}/disputes",
                                                 {"comment": "Not ours"}, content_type="application/json")
         assert response.status_code == 404
     with pytest.raises(PermissionDenied):
         line_dispute_raise(actor=world.finance, line=line, comment="Finance does not dispute")
     assert LineDispute.objects.count() == 0
 
-    created = _api(client, world.private_admin).post(f"/api/v1/settlement-lines/{line.pk}/disputes",
+    created = _api(client, world.private_admin).post(f"/api/v1/settlement-lines/{line.public_id}/disputes",
                                                      {"comment": "Too little"}, content_type="application/json")
     assert created.status_code == 201
     assert created.json()["run"] == str(runs[world.private].public_id)
@@ -327,8 +327,8 @@ def test_the_dispute_and_resolve_pages(client, world):
     run = _month(world)[world.private]
     line = run.lines.first()
     client.force_login(world.private_admin)
-    assert client.get(f"/settlements/lines/{line.pk}/dispute/").status_code == 200
-    response = client.post(f"/settlements/lines/{line.pk}/dispute/", {"comment": "Wrong time"})
+    assert client.get(f"/settlements/lines/{line.public_id}/dispute/").status_code == 200
+    response = client.post(f"/settlements/lines/{line.public_id}/dispute/", {"comment": "Wrong time"})
     assert response.status_code == 302
     dispute = LineDispute.objects.get()
     client.force_login(world.finance)

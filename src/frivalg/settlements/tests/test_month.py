@@ -199,3 +199,45 @@ def test_concurrent_computations_and_approvals_keep_one_run_per_provider(transac
     [t.join(timeout=120) for t in threads]
     assert sorted(outcomes) == ["approved", "refused"]
     assert SettlementRun.objects.filter(provider=world.private, status=RunStatus.APPROVED).count() == 1
+
+
+def test_an_after_calculation_becomes_a_correction_run_per_provider(world, client):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from frivalg.catalogue.tests.factories import ServiceFactory
+    from frivalg.pricing.services import after_calculation_run, cost_model_import, price_sheet_publish
+    from frivalg.pricing.tests.examples import load
+    from frivalg.settlements.services import after_calculation_settle
+
+    practical = ServiceFactory(municipality=world.muni, code="practical_help", name="Praktisk hjælp")
+    start = datetime(2025, 3, 4, 9, 0, tzinfo=ZoneInfo(world.muni.time_zone))
+    VisitFactory(decision=world.decision, service=practical, provider=world.private, planned_start=start,
+                 planned_end=start + timedelta(minutes=60), status="done", actual_start=start,
+                 actual_end=start + timedelta(minutes=60))
+    budget = cost_model_import(actor=world.finance, municipality=world.muni, document=load())
+    sheet = price_sheet_publish(actor=world.finance, cost_model=budget, update_catalogue=False)
+    accounts = load()
+    accounts["pools"][0]["amount"] = 20550000
+    actual = cost_model_import(actor=world.finance, municipality=world.muni, document=accounts)
+    after = after_calculation_run(actor=world.finance, price_sheet=sheet, actual_cost_model=actual)
+
+    [run] = after_calculation_settle(actor=world.finance, after_calculation=after)
+
+    assert (run.kind, run.provider, run.after_calculation, run.status) == (
+        RunKind.CORRECTION, world.private, after, RunStatus.DRAFT)
+    assert (run.period_start, run.period_end, run.total_minor) == (date(2025, 1, 1), date(2026, 1, 1), 1634)
+    [line] = run.lines.all()
+    assert (line.reason_code, line.visit, line.citizen, line.unit_price_minor) == ("after_calc", None, None, 1634)
+    with pytest.raises(ValidationError):
+        after_calculation_settle(actor=world.finance, after_calculation=after)
+    approved = settlement_run_approve(actor=world.finance, run=run)
+    assert approved.status == RunStatus.APPROVED
+    client.force_login(world.finance)
+    assert client.get(f"/settlements/{run.public_id}/").status_code == 200
+    statement = client.get(f"/settlements/{run.public_id}/statement/")
+    assert statement.status_code == 200
+    assert "16,34" in statement.content.decode() or "16.34" in statement.content.decode()
+    page = client.get(f"/pricing/after-calculations/{after.public_id}/").content.decode()
+    assert f"/settlements/{run.public_id}/" in page  # linked from the after-calculation
+    assert AuditEvent.objects.filter(action="after_calculation.settle").exists()

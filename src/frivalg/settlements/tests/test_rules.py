@@ -36,7 +36,7 @@ def test_reason_codes_and_statuses_are_the_model_choices():
     from frivalg.settlements import reference
 
     codes = {value for name, value in vars(rules).items() if name.startswith("REASON_")}
-    assert codes | set(reference.REASONS) | {"correction"} == set(ReasonCode.values)
+    assert codes | set(reference.REASONS) | {"correction", "after_calc"} == set(ReasonCode.values)
     assert set(VisitStatus.values) == rules.VISIT_STATUSES
 
 
