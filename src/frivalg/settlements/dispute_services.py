@@ -54,7 +54,8 @@ def line_dispute_resolve(
     """Finance answers an open dispute and resolves it; with `action` (accept or reject) the
     visit's payment is decided too, as `line_override_set` does."""
     require(actor, roles.SETTLEMENT_APPROVE)
-    dispute = LineDispute.objects.select_for_update().select_related("line__run", "line__visit").get(pk=dispute.pk)
+    dispute = (LineDispute.objects.select_for_update(of=("self",))  # not the nullable visit of the join
+               .select_related("line__run", "line__visit").get(pk=dispute.pk))
     run = dispute.line.run
     municipality = municipality_of(actor)
     if municipality is None or municipality.pk != run.municipality_id:
