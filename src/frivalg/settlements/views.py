@@ -174,7 +174,7 @@ def batch_detail(request: AuthenticatedRequest, public_id: UUID) -> HttpResponse
     batch = _batch_or_404(request, public_id)
     context = {"batch": batch, "batch_runs": batch.runs.select_related("provider").order_by("provider__name")}
     if request.headers.get("HX-Request"):
-        return render(request, "settlements/_batch_status.html", context)
+        return render(request, "settlements/_batch_status.html", {**context, "partial": True})
     return render(request, "settlements/batch_detail.html", context)
 
 

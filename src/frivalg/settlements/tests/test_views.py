@@ -52,6 +52,9 @@ def test_finance_settles_the_month_and_follows_the_batch(client, world, settle):
     assert b"hx-trigger" not in page.content  # done: no more polling
     part = client.get(response["Location"], HTTP_HX_REQUEST="true")
     assert part.templates[0].name == "settlements/_batch_status.html"
+    # The page's live region stays put; each poll updates its text out of band.
+    assert b'id="batch-announce" class="sr-only" role="status" aria-live="polite"' in page.content
+    assert b'<span id="batch-announce" hx-swap-oob="innerHTML">' in part.content
     detail = client.get(reverse("settlements:run", args=[run.public_id]))
     line = next(line for line in detail.context["page"] if line.visit == visit)
     assert line.reason_code == "performed"
