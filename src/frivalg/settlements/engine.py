@@ -21,7 +21,7 @@ from frivalg.settlements.policy import BASIS_CAPITATION, BASIS_GRANTED, BASIS_PE
 from frivalg.settlements.reference import QUANTITY_ONE, SECONDS_PER_DAY, Params, Snapshot, hundredths
 
 #: Recorded on every run: a change to the rules is a new engine version.
-ENGINE_VERSION = "2026.11.2"
+ENGINE_VERSION = "2026.11.3"
 
 ABSENCE_STATUSES = ("planned", "in_progress", "cancelled_citizen", "missed")
 
@@ -165,12 +165,18 @@ def _with_rate(v: ir.Table, rates: ir.Table, band: str | None, day: str, prefix:
     return out.drop(*(c for c in out.columns if c[:3] in ("ra_", "rb_")))
 
 
+def _time_order(seconds: ir.IntegerValue, visit_id: ir.IntegerValue) -> ir.IntegerValue:
+    """One int64 sort key for "by time, then id" (seconds since 1970 below 10^10 and visit ids
+    below 10^9 keep it exact): a window sorts one key faster than two."""
+    return seconds * 1_000_000_000 + visit_id
+
+
 def _overlapping(v: ir.Table, key: str) -> ir.Table:
     """Ids of done visits that start before an earlier done visit (by check-in, then id) of the
     same caregiver or citizen ended: one window over four narrow columns of the done visits."""
     n = v.filter((v.status == "done") & v[key].notnull() & v.actual_start_s.notnull() & v.actual_end_s.notnull())
     n = n.select(o_visit=n.visit_id, k=n[key], s=n.actual_start_s, e=n.actual_end_s)
-    earlier = ibis.window(group_by=n.k, order_by=[n.s, n.o_visit], rows=(None, -1))
+    earlier = ibis.window(group_by=n.k, order_by=_time_order(n.s, n.o_visit), rows=(None, -1))
     n = n.mutate(p=n.e.max().over(earlier))
     return n.filter(n.p.notnull() & (n.s < n.p)).select("o_visit")
 
@@ -314,10 +320,15 @@ def lines(t: Tables, params: Params, stage: Stage = _no_stage, max_days: int = 2
     if policy.monthly_cap_percent is not None:
         e = v.filter(v.time_priced & ~v.is_dev)
         e = e.select(c_visit=e.visit_id, d=e.decision_id, ps=e.planned_start_s, pay=e.payable,
-                     granted=e.granted_month_minutes)
-        earlier = ibis.window(group_by=e.d, order_by=[e.ps, e.c_visit], rows=(None, -1))
+                     lim=e.granted_month_minutes * hundredths(policy.monthly_cap_percent) // 10_000)
+        # Only a decision whose lines together pass its limit can have a line cut: an aggregate
+        # finds them, and the window sorts their lines only.
+        sums = e.group_by(o_d=e.d).aggregate(o_total=e.pay.sum(), o_limit=e.lim.max())
+        over = sums.filter(sums.o_total > sums.o_limit)
+        e = e.semi_join(over, e.d == over.o_d)
+        earlier = ibis.window(group_by=e.d, order_by=_time_order(e.ps, e.c_visit), rows=(None, -1))
         e = e.mutate(used=e.pay.sum().over(earlier).fill_null(0))
-        e = e.mutate(allowed=ibis.greatest(e.granted * hundredths(policy.monthly_cap_percent) // 10_000 - e.used, 0))
+        e = e.mutate(allowed=ibis.greatest(e.lim - e.used, 0))
         cuts = e.filter(e.pay > e.allowed).select("c_visit", "allowed")
         v = v.left_join(cuts, v.visit_id == cuts.c_visit)
         cut = v.c_visit.notnull()
@@ -340,7 +351,7 @@ def lines(t: Tables, params: Params, stage: Stage = _no_stage, max_days: int = 2
     if policy.start_up_minor:
         e = v.filter(v.decision_new & (v.status == "done") & (v.amount > 0) & ~v.is_dev)
         firsts = e.group_by(s_decision=e.decision_id).aggregate(
-            s_visit=e.visit_id.argmin(e.planned_start_s * 1_000_000_000 + e.visit_id))
+            s_visit=e.visit_id.argmin(_time_order(e.planned_start_s, e.visit_id)))
         v = v.left_join(firsts.select("s_visit"), v.visit_id == firsts.s_visit)
         startup = v.s_visit.notnull()
         v = v.mutate(amount=ibis.ifelse(startup, v.amount + policy.start_up_minor, v.amount),
