@@ -29,6 +29,14 @@ CITIZEN_MANAGE = Permission("citizen_manage", _("Register citizens and powers of
 # Assessment and decisions
 ASSESSMENT_RECORD = Permission("assessment_record", _("Record needs assessments"))
 DECISION_GRANT = Permission("decision_grant", _("Grant, end and change decisions"))
+DECISION_APPEAL_OWN = Permission(
+    "decision_appeal_own", _("Appeal one's own decisions, or those held by power of attorney"))
+GUIDELINE_MANAGE = Permission("guideline_manage", _("Edit the service guidelines"))
+CASEWORK_TEAM_VIEW = Permission(
+    "casework_team_view", _("See the team's caseloads, workload and overdue reassessments"))
+WAITING_LIST_MANAGE = Permission("waiting_list_manage", _("Manage waiting lists and allocate freed places"))
+CHANGE_REQUEST_SEND = Permission(
+    "change_request_send", _("Send a decision's start, stop and change requests for one's provider"))
 # Choice
 CHOICE_MAKE_OWN = Permission("choice_make_own", _("Choose or switch provider for one's own decisions"))
 CHOICE_MAKE_MUNICIPALITY = Permission("choice_make_municipality", _("Record choices and default assignments"))
@@ -65,13 +73,20 @@ class Role:
     staff_of_municipality: bool
 
 
-CITIZEN = Role("citizen", _("Citizen"), (CITIZEN_VIEW_OWN, CHOICE_MAKE_OWN), False)
-RELATIVE = Role("relative", _("Relative with power of attorney"), (CITIZEN_VIEW_OWN, CHOICE_MAKE_OWN), False)
+CITIZEN = Role("citizen", _("Citizen"), (CITIZEN_VIEW_OWN, CHOICE_MAKE_OWN, DECISION_APPEAL_OWN), False)
+RELATIVE = Role(
+    "relative", _("Relative with power of attorney"), (CITIZEN_VIEW_OWN, CHOICE_MAKE_OWN, DECISION_APPEAL_OWN), False)
 NEEDS_ASSESSOR = Role(
     "needs_assessor",
     _("Needs assessor"),
     (CITIZEN_VIEW_MUNICIPALITY, CITIZEN_VIEW_CASELOAD, CITIZEN_VIEW_NATIONAL_ID, CITIZEN_MANAGE,
-     ASSESSMENT_RECORD, DECISION_GRANT, CHOICE_MAKE_MUNICIPALITY),
+     ASSESSMENT_RECORD, DECISION_GRANT, CHOICE_MAKE_MUNICIPALITY, WAITING_LIST_MANAGE),
+    True,
+)
+ASSESSMENT_MANAGER = Role(
+    "assessment_manager",
+    _("Head of needs assessment"),
+    (*NEEDS_ASSESSOR.permissions, GUIDELINE_MANAGE, CASEWORK_TEAM_VIEW),
     True,
 )
 FINANCE = Role(
@@ -83,7 +98,8 @@ FINANCE = Role(
 PROVIDER_ADMIN = Role(
     "provider_admin",
     _("Provider administrator"),
-    (PROVIDER_VIEW_CLIENTS, VISIT_VIEW_PROVIDER, VISIT_CHECK, VISIT_IMPORT, SETTLEMENT_VIEW_PROVIDER),
+    (PROVIDER_VIEW_CLIENTS, VISIT_VIEW_PROVIDER, VISIT_CHECK, VISIT_IMPORT, SETTLEMENT_VIEW_PROVIDER,
+     CHANGE_REQUEST_SEND),
     False,
 )
 CAREGIVER = Role("caregiver", _("Caregiver"), (VISIT_VIEW_OWN, VISIT_CHECK), False)
@@ -92,7 +108,8 @@ ANALYST = Role("analyst", _("Analyst"), (FOLLOWUP_VIEW,), True)
 SYSTEM_ADMIN = Role("system_admin", _("System administrator"), (AUDIT_VIEW, USER_MANAGE), True)
 
 ALL_ROLES: tuple[Role, ...] = (
-    CITIZEN, RELATIVE, NEEDS_ASSESSOR, FINANCE, PROVIDER_ADMIN, CAREGIVER, PROCUREMENT, ANALYST, SYSTEM_ADMIN,
+    CITIZEN, RELATIVE, NEEDS_ASSESSOR, ASSESSMENT_MANAGER, FINANCE, PROVIDER_ADMIN, CAREGIVER, PROCUREMENT, ANALYST,
+    SYSTEM_ADMIN,
 )
 ROLES_BY_NAME = {role.name: role for role in ALL_ROLES}
 

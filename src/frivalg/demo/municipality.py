@@ -72,6 +72,7 @@ class Login(NamedTuple):
 #: Every role of core.roles has a login; these are printed by `frivalg demo`.
 LOGINS: tuple[Login, ...] = (
     Login("needs_assessor", "assessor", "Caseload, a citizen's record, reassessments due, grant a decision"),
+    Login("assessment_manager", "manager", "Service guidelines, the team's workload, overdue reassessments"),
     Login("finance", "finance", "Providers and approvals, rate tables, settlement runs"),
     Login("analyst", "analyst", "Key figures: market shares, decided vs delivered hours"),
     Login("procurement", "procurement", "Providers, market follow-up"),
