@@ -63,6 +63,37 @@ EXPECTED = {
     ("post", "/api/v1/settlement-lines/{line_id}/disputes"),
     ("get", "/api/v1/co-payment-bills"),
     ("get", "/api/v1/followup/key-figures"),
+    # Assessment, decisions, letters and appeals
+    ("put", "/api/v1/assessments/{assessment_id}"),
+    ("get", "/api/v1/decisions/{decision_id}/versions"),
+    ("post", "/api/v1/decisions/{decision_id}/amend"),
+    ("get", "/api/v1/decisions/{decision_id}/letter.pdf"),
+    ("get", "/api/v1/decisions/{decision_id}/appeals"),
+    ("post", "/api/v1/decisions/{decision_id}/appeals"),
+    ("post", "/api/v1/appeals/{appeal_id}/outcome"),
+    # Service guidelines and the proposal
+    ("get", "/api/v1/guidelines"),
+    ("get", "/api/v1/guidelines/{guideline_id}"),
+    ("get", "/api/v1/assessments/{assessment_id}/proposal"),
+    # Reassessments and flags
+    ("get", "/api/v1/reassessments/queue"),
+    ("get", "/api/v1/flags"),
+    ("post", "/api/v1/flags/{flag_id}/resolve"),
+    # Waiting lists
+    ("get", "/api/v1/waiting-lists"),
+    ("get", "/api/v1/waiting-lists/{list_id}"),
+    ("get", "/api/v1/waiting-lists/{list_id}/entries"),
+    ("post", "/api/v1/waiting-lists/{list_id}/entries"),
+    ("post", "/api/v1/waiting-lists/{list_id}/offer"),
+    ("get", "/api/v1/me/waiting-lists"),
+    # The purchaser–provider message cycle
+    ("get", "/api/v1/messages/allocations"),
+    ("post", "/api/v1/messages/allocations/{allocation_id}/acknowledge"),
+    ("post", "/api/v1/messages/start-of-care"),
+    ("post", "/api/v1/messages/stop-of-care"),
+    ("post", "/api/v1/messages/change-requests"),
+    ("get", "/api/v1/messages/change-requests/{request_id}"),
+    ("post", "/api/v1/messages/frame-adjustments"),
 }
 
 

@@ -15,6 +15,7 @@ from frivalg.core.api import router as core_router
 from frivalg.core.schemas import ERRORS, MunicipalityOut
 from frivalg.core.selectors import citizens_represented_by, has_permission, municipality_of, roles_of
 from frivalg.followup.api import router as followup_router
+from frivalg.guidelines.api import router as guidelines_router
 from frivalg.pricing.api import router as pricing_router
 from frivalg.providers.api import router as providers_router
 from frivalg.providers.schemas import ProviderRef
@@ -100,6 +101,10 @@ api.add_router("/", catalogue_router)
 api.add_router("/", settlements_router)
 api.add_router("/", followup_router)
 api.add_router("/", pricing_router)
+api.add_router("/", "frivalg.waitinglists.api.router")
+api.add_router("/", "frivalg.reassessments.api.router")
+api.add_router("/", "frivalg.changerequests.api.router")
+api.add_router("/", guidelines_router)
 
 #: Last: any other path under /api/v1 is a 404 in the API's error shape, not an HTML page.
 unknown = Router(auth=None)

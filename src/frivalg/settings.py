@@ -61,7 +61,11 @@ INSTALLED_APPS = [
     "frivalg.settlements",
     "frivalg.followup",
     "frivalg.pricing",
+    "frivalg.waitinglists",
+    "frivalg.reassessments",
+    "frivalg.changerequests",
     "frivalg.demo",
+    "frivalg.guidelines",
 ]
 
 MIDDLEWARE = [
@@ -130,7 +134,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "da")
-LANGUAGES = [("da", _("Danish")), ("en", _("English"))]
+LANGUAGES = [("da", _("Danish")), ("sv", _("Swedish")), ("nb", _("Norwegian")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True

@@ -15,5 +15,9 @@ urlpatterns = [
     path("settlements/", include("frivalg.settlements.urls")),
     path("followup/", include("frivalg.followup.urls")),
     path("pricing/", include("frivalg.pricing.urls")),
+    path("waiting-lists/", include("frivalg.waitinglists.urls")),
+    path("reassessments/", include("frivalg.reassessments.urls")),
+    path("change-requests/", include("frivalg.changerequests.urls")),
+    path("guidelines/", include("frivalg.guidelines.urls")),
     path("", include("frivalg.core.urls")),
 ]

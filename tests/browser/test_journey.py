@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from frivalg.assessments.models import Decision
 from frivalg.assessments.tests.factories import AssessmentFactory
 from frivalg.core.tests.factories import CitizenFactory, UserFactory
 from frivalg.settlements.models import SettlementLine
@@ -54,8 +55,10 @@ def test_assessor_grants_citizen_chooses_caregiver_checks_finance_settles(browse
     page.fill("#id_amount", "1.5")
     with page.expect_navigation():
         page.click("main form button[type=submit]")
-    assert page.url.endswith(f"/citizens/{w.ellen.public_id}/")
+    granted = Decision.objects.get(citizen=w.ellen)
+    assert page.url.endswith(f"/citizens/decisions/{granted.public_id}/")  # the decision, with its letter
     assert page.locator(".alert-success").is_visible()
+    assert_accessible(page, checked)
     context.close()
 
     # 2. Ellen logs in, sees the decision and chooses the private provider.
@@ -131,4 +134,4 @@ def test_assessor_grants_citizen_chooses_caregiver_checks_finance_settles(browse
     assert_accessible(page, checked)
     context.close()
 
-    assert len(checked) == 14
+    assert len(checked) == 15

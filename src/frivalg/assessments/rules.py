@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import date
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 
 #: FSIII function ability: 0 no limitation … 4 complete limitation; 9 = not relevant.
@@ -23,14 +24,147 @@ TIME_UNITS: Mapping[str, int] = {"minute": 1, "hour": 60}
 CHOICE_DEADLINE_DAYS = 14
 
 
-def validate_scores(scale: str, scores: Mapping[str, int]) -> dict[str, str]:
-    """Error codes per area: 'unknown_scale', 'out_of_scale', 'empty'."""
+def validate_scores(
+    scale: str,
+    scores: Mapping[str, int],
+    known: Iterable[str] | None = None,
+    *,
+    required: Iterable[str] = (),
+    complete: bool = False,
+) -> dict[str, str]:
+    """Error codes per area: 'unknown_scale', 'out_of_scale', 'unknown_area' (not in the
+    municipality's scheme, when `known` is given) and, when the assessment is completed, 'missing'
+    for every `required` area left without a score and 'empty' for no score at all. A draft may be
+    partial or empty."""
     allowed = SCALES.get(scale)
     if allowed is None:
         return {"scale": "unknown_scale"}
-    if not scores:
-        return {"scores": "empty"}
-    return {area: "out_of_scale" for area, score in scores.items() if score not in allowed}
+    known_areas = frozenset(known) if known is not None else None
+    errors: dict[str, str] = {}
+    for area, score in scores.items():
+        if known_areas is not None and area not in known_areas:
+            errors[area] = "unknown_area"
+        elif score not in allowed:
+            errors[area] = "out_of_scale"
+    if complete:
+        errors.update({area: "missing" for area in sorted(set(required)) if area not in scores})
+        if not scores:
+            errors["scores"] = "empty"
+    return errors
+
+
+#: Not part of the ordinal scale: a change to or from it is neither better nor worse.
+NOT_RELEVANT = 9
+
+
+@dataclass(frozen=True)
+class Change:
+    """A condition area whose score differs between two assessments. On both scales a higher
+    score means a greater limitation, so 'worse' means the score went up."""
+
+    area: str
+    before: int | None
+    after: int | None
+    kind: str  # "new" | "removed" | "worse" | "better" | "changed"
+
+
+def _change_kind(before: int | None, after: int | None) -> str:
+    if before is None:
+        return "new"
+    if after is None:
+        return "removed"
+    if NOT_RELEVANT in (before, after):
+        return "changed"
+    return "worse" if after > before else "better"
+
+
+def score_changes(previous: Mapping[str, int], current: Mapping[str, int]) -> list[Change]:
+    """Every area scored differently in `current` than in `previous`, by area code."""
+    changes = []
+    for area in sorted(set(previous) | set(current)):
+        before, after = previous.get(area), current.get(area)
+        if before != after:
+            changes.append(Change(area, before, after, _change_kind(before, after)))
+    return changes
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What a decision grants, or what a guideline proposes, as compared for deviations."""
+
+    service_code: str
+    amount: Decimal
+    unit: str
+    frequency: str
+
+
+def matches(granted: Terms, proposed: Terms) -> bool:
+    """The same service, unit and frequency and an equal amount (1.50 equals 1.5)."""
+    return (
+        granted.service_code == proposed.service_code
+        and granted.unit == proposed.unit
+        and granted.frequency == proposed.frequency
+        and Decimal(granted.amount) == Decimal(proposed.amount)
+    )
+
+
+def deviates(granted: Terms, proposals: Sequence[Terms]) -> bool:
+    """A grant deviates from the guidelines when there is a proposal and it matches none of them.
+    With no proposal at all there is nothing to deviate from."""
+    return bool(proposals) and not any(matches(granted, proposal) for proposal in proposals)
+
+
+#: Weeks to appeal a decision, counted from the day of the decision letter:
+#: DK 4 weeks (Retssikkerhedsloven § 67, appeals of Serviceloven decisions),
+#: SE 3 weeks (Förvaltningslagen 2017:900 § 44), NO 3 weeks (Forvaltningsloven § 29).
+APPEAL_WEEKS: Mapping[str, int] = {"DK": 4, "SE": 3, "NO": 3}
+
+
+def appeal_deadline(country: str, letter_date: date) -> date:
+    """The last day an appeal can be lodged: the letter's day plus the country's weeks."""
+    if country not in APPEAL_WEEKS:
+        raise ValueError(f"no appeal period for country {country!r}")
+    return letter_date + timedelta(weeks=APPEAL_WEEKS[country])
+
+
+def appeal_in_time(country: str, letter_date: date, lodged_on: date) -> bool:
+    return lodged_on <= appeal_deadline(country, letter_date)
+
+
+@dataclass(frozen=True)
+class Area:
+    """A scored (sub-)area of an assessment scheme and the condition area it belongs to."""
+
+    code: str
+    label: str
+    parent: str
+
+
+#: The IPLOS function-ability variables (Helsedirektoratet, "IPLOS – veileder for registrering",
+#: IS-1111/IS-2253, and Forskrift om IPLOS-registeret § 1-5 and its annex: the variables for
+#: assessing the need for assistance, each scored 1–5), grouped as the guide groups them.
+IPLOS_AREAS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
+    ("IP1", "Sosial fungering", (
+        ("IP1.1", "Sosial deltakelse"), ("IP1.2", "Beslutninger i dagliglivet"), ("IP1.3", "Styre atferd"),
+    )),
+    ("IP2", "Kognitiv fungering", (("IP2.1", "Hukommelse"), ("IP2.2", "Kommunikasjon"))),
+    ("IP3", "Alminnelig husarbeid og innkjøp", (
+        ("IP3.1", "Alminnelig husarbeid"), ("IP3.2", "Skaffe seg varer og tjenester"), ("IP3.3", "Lage mat"),
+    )),
+    ("IP4", "Egenomsorg", (
+        ("IP4.1", "Personlig hygiene"), ("IP4.2", "Av- og påkledning"), ("IP4.3", "Spise"),
+        ("IP4.4", "Toalett"), ("IP4.5", "Ivareta egen helse"),
+    )),
+    ("IP5", "Bevegelse og sansing", (
+        ("IP5.1", "Bevege seg innendørs"), ("IP5.2", "Bevege seg utendørs"), ("IP5.3", "Syn"), ("IP5.4", "Hørsel"),
+    )),
+)
+
+
+def default_scale(country: str) -> str:
+    """Norway assesses on IPLOS; Denmark (and Sweden, for want of a national scale in frivalg)
+    on FSIII."""
+    return "iplos" if country == "NO" else "fsiii"
 
 
 def units_compatible(service_unit: str, decision_unit: str) -> bool:

@@ -9,7 +9,16 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
-from frivalg.assessments.models import DecisionStatus, Flexibility, Frequency, Scale
+from frivalg.assessments.models import (
+    AppealStatus,
+    AssessmentStatus,
+    DecisionStatus,
+    Flexibility,
+    Frequency,
+    Performer,
+    ReferralSource,
+    Scale,
+)
 from frivalg.catalogue.models import Unit
 from frivalg.core.models import Language
 from frivalg.core.schemas import Day, Input, QueryInput
@@ -76,6 +85,10 @@ class AssessmentOut(Schema):
     citizen_view: str
     next_reassessment_due: date | None
     assessor: str
+    status: str
+    referral_source: str
+    performers: dict[str, str] = Field(..., description="Who performs the activity, per area.")
+    views: dict[str, str] = Field(..., description="The citizen's own view, per area.")
 
     @staticmethod
     def resolve_id(obj: Any) -> UUID:
@@ -90,18 +103,35 @@ class AssessmentOut(Schema):
         return {score.area_code: score.score for score in obj.scores.all()}
 
     @staticmethod
+    def resolve_performers(obj: Any) -> dict[str, str]:
+        return {score.area_code: score.performer for score in obj.scores.all() if score.performer}
+
+    @staticmethod
+    def resolve_views(obj: Any) -> dict[str, str]:
+        return {score.area_code: score.citizen_view for score in obj.scores.all() if score.citizen_view}
+
+    @staticmethod
     def resolve_assessor(obj: Any) -> str:
         return obj.assessor.get_full_name() or obj.assessor.username  # type: ignore[no-any-return]
 
 
-class AssessmentIn(Input):
-    citizen: UUID
+class AssessmentDraftIn(Input):
     assessed_on: Day
-    scale: Scale = Scale.FSIII
-    scores: dict[AreaCode, Score] = Field(..., description="Score per condition area, e.g. {\"J1\": 2}.")
+    scale: Scale | None = Field(None, description="Defaults to the municipality's scheme.")
+    scores: dict[AreaCode, Score] = Field(..., description="Score per condition area, e.g. {\"J1.1\": 2}.")
     notes: str = Field("", max_length=20_000)
     citizen_view: str = Field("", max_length=20_000)
     next_reassessment_due: Day | None = None
+    referral_source: ReferralSource | None = None
+    performers: dict[AreaCode, Performer] = Field(default_factory=dict)
+    views: dict[AreaCode, Annotated[str, Field(max_length=2000)]] = Field(default_factory=dict)
+    status: AssessmentStatus = Field(
+        AssessmentStatus.COMPLETED,
+        description="draft: partial scores allowed; completed: every area of the scheme must be scored.")
+
+
+class AssessmentIn(AssessmentDraftIn):
+    citizen: UUID
 
 
 class ServiceRef(Schema):
@@ -129,6 +159,15 @@ class DecisionOut(Schema):
     reason: str
     decided_at: datetime | None
     choice_deadline: date | None
+    version: int
+    previous: UUID | None
+    source: str
+    deviation_reason: str
+    proposal: dict[str, str] | None
+
+    @staticmethod
+    def resolve_previous(obj: Any) -> UUID | None:
+        return obj.previous.public_id if obj.previous_id else None
 
     @staticmethod
     def resolve_id(obj: Any) -> UUID:
@@ -158,6 +197,58 @@ class DecisionIn(Input):
     valid_from: Day
     valid_to: Day | None = None
     reason: str = Field(..., max_length=20_000)
+    deviation_reason: str = Field(
+        "", max_length=20_000, description="Needed when the grant differs from every guideline proposal.")
+
+
+class DecisionAmendIn(Input):
+    valid_from: Day
+    reason: str = Field(..., max_length=20_000)
+    amount: Annotated[Decimal, Field(gt=0, max_digits=9, decimal_places=2)] | None = None
+    unit: Unit | None = None
+    frequency: Frequency | None = None
+    flexibility: Flexibility | None = None
+    service: UUID | None = None
+
+
+class AppealOut(Schema):
+    id: UUID
+    decision: UUID
+    lodged_on: date
+    grounds: str
+    late_reason: str
+    status: str
+    outcome_on: date | None
+    outcome_reason: str
+    new_version: UUID | None
+
+    @staticmethod
+    def resolve_id(obj: Any) -> UUID:
+        return obj.public_id  # type: ignore[no-any-return]
+
+    @staticmethod
+    def resolve_decision(obj: Any) -> UUID:
+        return obj.decision.public_id  # type: ignore[no-any-return]
+
+    @staticmethod
+    def resolve_new_version(obj: Any) -> UUID | None:
+        return obj.new_version.public_id if obj.new_version_id else None
+
+
+class AppealIn(Input):
+    grounds: str = Field(..., max_length=20_000)
+    lodged_on: Day | None = Field(None, description="Staff only: the day the appeal was received.")
+    late_reason: str = Field("", max_length=20_000, description="Staff only: why a late appeal is accepted.")
+
+
+class AppealOutcomeIn(Input):
+    status: AppealStatus
+    outcome_reason: str = Field(..., max_length=20_000)
+    valid_from: Day | None = Field(None, description="Changed or partly changed: the new version's start.")
+    amount: Annotated[Decimal, Field(gt=0, max_digits=9, decimal_places=2)] | None = None
+    unit: Unit | None = None
+    frequency: Frequency | None = None
+    flexibility: Flexibility | None = None
 
 
 class DecisionEndIn(Input):

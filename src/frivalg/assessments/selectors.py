@@ -6,10 +6,25 @@ from uuid import UUID
 
 from django.db.models import Max, Prefetch, Q, QuerySet
 
-from frivalg.assessments.models import Assessment, AssessmentScore, Decision, DecisionStatus
+from frivalg.assessments.models import (
+    Appeal,
+    AppealStatus,
+    Assessment,
+    AssessmentScore,
+    AssessmentStatus,
+    Decision,
+    DecisionStatus,
+)
 from frivalg.core import roles
 from frivalg.core.models import Citizen, User
-from frivalg.core.selectors import AnyUser, citizens_visible_to, has_permission, is_municipal_staff, today_for
+from frivalg.core.selectors import (
+    AnyUser,
+    citizens_represented_by,
+    citizens_visible_to,
+    has_permission,
+    is_municipal_staff,
+    today_for,
+)
 from frivalg.providers.selectors import provider_ids_of
 
 
@@ -98,4 +113,76 @@ def decisions_awaiting_choice(*, actor: AnyUser) -> QuerySet[Decision]:
         .filter(status=DecisionStatus.GRANTED)
         .exclude(choices__valid_to__isnull=True)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today_for(actor)))
+    )
+
+
+def previous_completed_assessment(*, actor: AnyUser, citizen: Citizen, before: Assessment | None = None) -> (
+        Assessment | None):
+    """The newest completed assessment of the citizen (other than `before`), to compare with."""
+    queryset = assessments_for(actor=actor, citizen=citizen).filter(status=AssessmentStatus.COMPLETED)
+    if before is not None and before.pk is not None:
+        queryset = queryset.exclude(pk=before.pk)
+    return queryset.order_by("-assessed_on", "-id").first()
+
+
+def draft_assessment(*, actor: AnyUser, citizen: Citizen) -> Assessment | None:
+    return (
+        assessments_for(actor=actor, citizen=citizen)
+        .filter(status=AssessmentStatus.DRAFT, assessor_id=actor.pk)
+        .order_by("-updated_at")
+        .first()
+    )
+
+
+def decision_versions(*, actor: AnyUser, decision: Decision) -> list[Decision]:
+    """Every version of a decision the actor may see, newest first."""
+    visible = decisions_for(actor=actor)
+    chain: list[Decision] = []
+    current: Decision | None = visible.filter(pk=decision.pk).first()
+    while current is not None:
+        following = visible.filter(previous=current).first()
+        if following is None:
+            break
+        current = following
+    while current is not None:
+        chain.append(current)
+        current = visible.filter(pk=current.previous_id).first() if current.previous_id else None
+    return chain
+
+
+def appeals_for(*, actor: AnyUser, decision: Decision | None = None) -> QuerySet[Appeal]:
+    """Appeals of the decisions the actor may see; providers do not see appeals."""
+    if _is_provider_side(actor):
+        return Appeal.objects.none()
+    queryset = Appeal.objects.filter(decision__in=decisions_for(actor=actor).values("pk"))
+    if decision is not None:
+        queryset = queryset.filter(decision=decision)
+    return queryset.select_related("decision", "lodged_by", "new_version")
+
+
+def appeal_get(*, actor: AnyUser, public_id: UUID | str) -> Appeal:
+    return appeals_for(actor=actor).get(public_id=public_id)
+
+
+def my_decisions(*, actor: AnyUser) -> QuerySet[Decision]:
+    """The decisions of the citizen the actor is, or acts for by power of attorney."""
+    if not has_permission(actor, roles.CITIZEN_VIEW_OWN):
+        return Decision.objects.none()
+    return (
+        decisions_for(actor=actor)
+        .filter(citizen__in=citizens_represented_by(actor).values("pk"))
+        .exclude(status=DecisionStatus.DRAFT)
+        .order_by("citizen", "-valid_from", "-id")
+    )
+
+
+def appeals_awaiting_outcome(*, actor: AnyUser) -> QuerySet[Appeal]:
+    """Received appeals of the actor's municipality with no outcome yet, oldest first."""
+    if not has_permission(actor, roles.DECISION_GRANT):
+        return Appeal.objects.none()
+    return (
+        appeals_for(actor=actor)
+        .filter(status=AppealStatus.RECEIVED)
+        .select_related("decision__citizen", "decision__service")
+        .order_by("lodged_on", "id")
     )

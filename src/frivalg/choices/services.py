@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from frivalg.assessments.models import Decision, DecisionStatus
+from frivalg.changerequests.services import allocation_send
 from frivalg.choices import rules
 from frivalg.choices.models import Choice, ChoiceHow, DefaultRule
 from frivalg.choices.selectors import eligible_providers, open_choice
@@ -76,6 +77,7 @@ def choice_make(*, actor: User, decision: Decision, provider: Provider) -> Choic
         obj=choice,
         payload={"decision": str(decision.public_id), "provider": str(provider.public_id)},
     )
+    allocation_send(actor=None, choice=choice)  # the provider hears of its new client (iWmo 301)
     return choice
 
 
@@ -121,6 +123,7 @@ def choice_switch(
             "visits_cancelled": cancelled,
         },
     )
+    allocation_send(actor=None, choice=choice)  # the provider hears of its new client (iWmo 301)
     return choice
 
 
@@ -182,4 +185,5 @@ def choice_assign_default(*, actor: User | None, decision: Decision, rule: str) 
         obj=choice,
         payload={"decision": str(decision.public_id), "rule": rule, "provider_id": picked},
     )
+    allocation_send(actor=None, choice=choice)  # the provider hears of its new client (iWmo 301)
     return choice

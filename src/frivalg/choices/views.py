@@ -74,7 +74,10 @@ def choose_provider(request: AuthenticatedRequest, public_id: UUID) -> HttpRespo
                 add_service_errors(form, error, {"provider": "__all__", "decision": "__all__"})
             else:
                 messages.success(request, _("You have chosen %(provider)s.") % {"provider": provider.name})
-                return redirect("choices:my")
+                if has_permission(request.user, roles.CITIZEN_VIEW_OWN):
+                    return redirect("choices:my")
+                # The municipality's staff recording a choice for a citizen go back to the decision.
+                return redirect("assessments:decision", public_id=decision.public_id)
     elif request.method == "POST":
         form.add_error(None, _("Choose one of the providers in the list."))
     return render(request, "choices/choose_provider.html", {

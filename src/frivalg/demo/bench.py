@@ -34,13 +34,69 @@ def _var_dir() -> Path:
     return Path(os.environ.get("FRIVALG_VAR_DIR", PROJECT_DIR / "var"))
 
 
-def _child(name: str, citizens: int, months: int, reference: bool, visit_budget: int | None) -> dict[str, Any]:
-    """One run, in this (child) process: migrate a fresh database, generate, report as JSON."""
+#: The PostgreSQL database the `large-pg` run creates afresh (and drops after it).
+POSTGRES_BENCH_DATABASE = "frivalg_bench"
+
+
+def _postgres_admin_url() -> str:
+    return os.environ.get("FRIVALG_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
+
+
+def _postgres_recreate(drop_only: bool = False) -> str:
+    """Drop (and create) the benchmark's PostgreSQL database; its URL."""
+    import psycopg
+
+    admin = _postgres_admin_url()
+    with psycopg.connect(admin, autocommit=True) as server:
+        server.execute(f"DROP DATABASE IF EXISTS {POSTGRES_BENCH_DATABASE} WITH (FORCE)")
+        if not drop_only:
+            server.execute(f"CREATE DATABASE {POSTGRES_BENCH_DATABASE}")
+    return admin.rsplit("/", 1)[0] + f"/{POSTGRES_BENCH_DATABASE}"
+
+
+def postgres_available() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(_postgres_admin_url(), connect_timeout=3):
+            return True
+    except Exception:  # any failure means: no PostgreSQL to measure on
+        return False
+
+
+def _settle_from_database(municipality_id: int, visit_start: str) -> dict[str, Any]:
+    """The month of the generated visits settled from the operational database: the snapshot
+    (extraction as Arrow: ADBC from SQLite, connectorx from PostgreSQL) and the engine (lines
+    and bills as Arrow), timed apart."""
+    from datetime import date
+
+    from frivalg.core.models import Municipality
+    from frivalg.core.periods import Period
+    from frivalg.settlements import engine
+    from frivalg.settlements.snapshot import take_snapshot
+
+    municipality = Municipality.objects.get(pk=municipality_id)
+    period = Period.month_of(date.fromisoformat(visit_start))
+    started = time.perf_counter()
+    snapshot, _policy = take_snapshot(municipality, period)
+    extracted = time.perf_counter()
+    lines, bills = engine.run(snapshot)
+    done = time.perf_counter()
+    return {"period": str(period), "visits": snapshot.visits.num_rows, "lines": lines.num_rows,
+            "bills": bills.num_rows, "snapshot_seconds": extracted - started, "engine_seconds": done - extracted}
+
+
+def _child(name: str, citizens: int, months: int, reference: bool, visit_budget: int | None,
+           settle: bool = False) -> dict[str, Any]:
+    """One run, in this (child) process: migrate a fresh database, generate, report as JSON;
+    with `settle`, then settle the generated month from the database. A name ending in `-pg`
+    runs on PostgreSQL (a fresh database), the others on a fresh SQLite file."""
     database = _var_dir() / "bench" / f"{name}.sqlite3"
     database.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-journal", "-wal", "-shm"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)
-    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
+    postgres = name.endswith("-pg")
+    os.environ["DATABASE_URL"] = _postgres_recreate() if postgres else f"sqlite:///{database}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "frivalg.settings")
     import django
 
@@ -74,18 +130,38 @@ def _child(name: str, citizens: int, months: int, reference: bool, visit_budget:
         "visit_end": report.visit_end.isoformat(),
         "full_visit_history": report.full_visit_history,
         "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "database_mb": database.stat().st_size / 1024 / 1024,
+        "database_mb": _database_mb(database, postgres),
+        "database": "PostgreSQL" if postgres else "SQLite",
     }
+    if settle:
+        result["settlement"] = _settle_from_database(report.municipality_id, report.visit_start.isoformat())
+    if postgres:
+        from django.db import connections
+
+        connections.close_all()
+        _postgres_recreate(drop_only=True)
     database.unlink(missing_ok=True)
     return result
 
 
+def _database_mb(database: Path, postgres: bool) -> float:
+    if not postgres:
+        return database.stat().st_size / 1024 / 1024
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_database_size(current_database())")
+        return float(cursor.fetchone()[0]) / 1024 / 1024
+
+
 def _run(name: str, citizens: int, months: int, *, reference: bool = False,
-         visit_budget: int | None = None) -> dict[str, Any]:
+         visit_budget: int | None = None, settle: bool = False) -> dict[str, Any]:
     command = [sys.executable, "-m", "frivalg.demo.bench", "--child", name, "--citizens", str(citizens),
                "--months", str(months), "--visit-budget", str(visit_budget or 0)]
     if reference:
         command.append("--reference")
+    if settle:
+        command.append("--settle")
     print(f"· {name}: {citizens:,} citizens, {months} months, {'ORM row by row' if reference else 'bulk'} …",
           file=sys.stderr, flush=True)
     done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)  # noqa: S603
@@ -237,11 +313,42 @@ def _markdown(runs: dict[str, dict[str, Any]], machine: dict[str, str], loads: t
         *_stage_table(orm),
         "",
     ]
+    lines += _database_settlement(runs)
     if settlement is not None:
         from frivalg.settlements import bench as settlement_bench
 
         lines += settlement_bench.markdown(settlement)
     return "\n".join(lines)
+
+
+def _database_settlement(runs: dict[str, dict[str, Any]]) -> list[str]:
+    """The month settled from the generated operational database, on SQLite and PostgreSQL."""
+    measured = [run for run in runs.values() if "settlement" in run]
+    if not measured:
+        return []
+    lines = [
+        "## Settling a month from the operational database",
+        "",
+        "Right after generating the large municipality, the month of its visits is settled from the",
+        "database in the same process, as `settlement_month_compute` reads it: the snapshot (the month's",
+        "visits with their decisions, approvals and overrides, rates, holidays, absences, capitation and",
+        "incomes, extracted as Arrow: ADBC from the SQLite file, connectorx from PostgreSQL) and the",
+        "engine on it (every line and bill as Arrow, in DuckDB). Storing the lines is not counted.",
+        "",
+        "| database | month | visits | lines | bills | extraction s | engine s | total s | visits/s |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for run in measured:
+        m = run["settlement"]
+        total = m["snapshot_seconds"] + m["engine_seconds"]
+        lines.append(f"| {run.get('database', 'SQLite')} | {m['period']} | {m['visits']:,} | {m['lines']:,} | "
+                     f"{m['bills']:,} | {m['snapshot_seconds']:.2f} | {m['engine_seconds']:.2f} | {total:.2f} | "
+                     f"{m['visits'] / max(total, 1e-9):,.0f} |")
+    pg = runs.get("large-pg")
+    if pg is not None:
+        lines += ["", f"Generating the same municipality on PostgreSQL (`COPY`) took {pg['wall_seconds']:.0f} s "
+                      f"wall; the database is {pg['database_mb']:.0f} MB."]
+    return [*lines, ""]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -257,6 +364,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-settlement", action="store_true", help="skip the settlement-engine benchmark")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--reference", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--settle", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--no-postgres", action="store_true",
+                        help="skip the run on PostgreSQL (it is skipped anyway when none answers)")
     parser.add_argument("--render", action="store_true",
                         help="Only write the document again from the last run's var/bench-results.json.")
     args = parser.parse_args(argv)
@@ -268,7 +378,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.child:
         budget = None if args.visit_budget == 0 else args.visit_budget
-        print(json.dumps(_child(args.child, args.citizens, args.months, args.reference, budget)))
+        print(json.dumps(_child(args.child, args.citizens, args.months, args.reference, budget, args.settle)))
         return
     from frivalg.demo.rules import DEFAULT_VISIT_BUDGET
 
@@ -277,10 +387,12 @@ def main(argv: list[str] | None = None) -> None:
     load_before = _load()
     runs = {
         "default": _run("default", 2000, 12, visit_budget=budget),
-        "large": _run("large", args.citizens, args.months, visit_budget=budget),
+        "large": _run("large", args.citizens, args.months, visit_budget=budget, settle=True),
         "reference-bulk": _run("reference-bulk", args.reference_citizens, 1, visit_budget=budget),
         "reference-orm": _run("reference-orm", args.reference_citizens, 1, reference=True, visit_budget=budget),
     }
+    if not args.no_postgres and postgres_available():
+        runs["large-pg"] = _run("large-pg", args.citizens, args.months, visit_budget=budget, settle=True)
     for leftover in (_var_dir() / "bench").glob("*.sqlite3*"):  # the settlement snapshots stay, for reuse
         leftover.unlink(missing_ok=True)
     settlement = None

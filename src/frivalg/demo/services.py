@@ -14,11 +14,12 @@ from django.db import connection, models, transaction
 
 from frivalg.catalogue.models import FsiiiConcept
 from frivalg.catalogue.services import fsiii_load
-from frivalg.core.models import User
+from frivalg.core.models import Municipality, User
 from frivalg.core.services import audit_record
 from frivalg.demo.loader import Loader, OrmLoader
 from frivalg.demo.municipality import LOGINS, PROVIDERS, DemoReport, DemoSpec, MunicipalityGenerator, Stage
 from frivalg.demo.selectors import demo_municipality
+from frivalg.guidelines.services import guideline_seed_default
 
 
 class DemoExistsError(Exception):
@@ -67,6 +68,10 @@ def demo_generate(*, spec: DemoSpec, progress: bool = True, reference: bool = Fa
             started, cpu = time.perf_counter(), time.process_time()
             connection.check_constraints(table_names=list(loader.written))
             report.stages.append(Stage("check", time.perf_counter() - started, 0, time.process_time() - cpu))
+        # The service guidelines go through their services, as a head of assessment would publish them.
+        guideline_seed_default(actor=User.objects.get(username="manager"),
+                               municipality=Municipality.objects.get(pk=report.municipality_id),
+                               valid_from=report.history_start)
         payload = {
             "spec": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in asdict(spec).items()},
             "counts": report.counts,

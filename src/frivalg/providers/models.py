@@ -21,6 +21,25 @@ class Provider(TimeStamped):
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
     languages = models.JSONField(_("languages spoken"), default=list, blank=True)
     description = models.TextField(_("what we offer"), blank=True)
+    # The seller on the settlement e-invoices (docs/einvoicing.md, settlements.documents).
+    street = models.CharField(_("street address"), max_length=200, blank=True,
+                              help_text=_("Street and number: the seller's address on the e-invoices."))
+    postcode = models.CharField(_("postcode"), max_length=10, blank=True,
+                                help_text=_("Postcode of the street address."))
+    city = models.CharField(_("city"), max_length=80, blank=True, help_text=_("City of the street address."))
+    vat_number = models.CharField(
+        _("VAT number"), max_length=20, blank=True,
+        help_text=_("As printed, with the country prefix: DK12345678, SE556677889901 or NO999888777MVA. "
+                    "Empty: derived from the organisation number."))
+    bank_account = models.CharField(
+        _("bank account"), max_length=40, blank=True,
+        help_text=_("IBAN or national account number the settlements are paid to."))
+    peppol_endpoint_id = models.CharField(
+        _("Peppol endpoint id"), max_length=50, blank=True,
+        help_text=_("The provider's electronic address in Peppol. Empty: its organisation number."))
+    peppol_scheme = models.CharField(_("Peppol endpoint scheme"), max_length=4, blank=True,
+                                     help_text=_("EAS code: 0088 GLN, 0184 CVR, 0007 Swedish or 0192 Norwegian "
+                                                 "organisation number."))
     owner_municipality = models.ForeignKey(
         Municipality,
         on_delete=models.PROTECT,

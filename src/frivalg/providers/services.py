@@ -57,9 +57,17 @@ def provider_register(
     description: str = "",
     owner_municipality: Municipality | None = None,
     districts: Iterable[District] = (),
+    street: str = "",
+    postcode: str = "",
+    city: str = "",
+    vat_number: str = "",
+    bank_account: str = "",
+    peppol_endpoint_id: str = "",
+    peppol_scheme: str = "",
 ) -> Provider:
     """Register a provider. A manager registers for their municipality (an in-house provider
-    belongs to it); `actor` None is the system (set-up and demo)."""
+    belongs to it); `actor` None is the system (set-up and demo). The address, VAT number, bank
+    account and Peppol address are what its settlement e-invoices state (docs/einvoicing.md)."""
     if actor is not None:
         require(actor, roles.PROVIDER_MANAGE)
         if not is_municipal_staff(actor):
@@ -81,6 +89,10 @@ def provider_register(
             validate_email(contact_email)
         except ValidationError:
             errors["contact_email"] = _("Enter a valid e-mail address.")
+    bank_account = rules.bank_account_normalised(bank_account)
+    if rules.account_is_iban(bank_account) and not rules.iban_valid(bank_account):
+        errors["bank_account"] = _("This is not a valid IBAN: check the country code, the check digits and the "
+                                   "account number.")
     if kind == ProviderKind.IN_HOUSE and owner_municipality is None and actor is not None:
         owner_municipality = actor.municipality
     if kind == ProviderKind.IN_HOUSE and owner_municipality is None:
@@ -103,6 +115,13 @@ def provider_register(
         languages=list(languages),
         description=description,
         owner_municipality=owner_municipality,
+        street=street.strip(),
+        postcode=postcode.strip(),
+        city=city.strip(),
+        vat_number="".join(vat_number.split()).upper(),
+        bank_account=bank_account,
+        peppol_endpoint_id=peppol_endpoint_id.strip(),
+        peppol_scheme=peppol_scheme.strip(),
     )
     if district_list:
         provider.districts.add(*district_list)

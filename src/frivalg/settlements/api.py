@@ -124,12 +124,13 @@ def run_statement(request: HttpRequest, run_id: UUID) -> documents.Statement:
 @router.get(
     "/settlement-runs/{run_id}/invoice.xml",
     response={200: None, **ERRORS},
-    summary="A run's e-invoice (Peppol BIS Billing 3.0 UBL)",
+    summary="A run's e-invoice, or credit note when it pays back (Peppol BIS Billing 3.0 UBL)",
     openapi_extra={"responses": {200: {"content": {"application/xml": {"schema": {"type": "string"}}}}}},
 )
 def run_invoice(request: HttpRequest, run_id: UUID) -> HttpResponse:
-    """Approved and exported runs only (a draft gives 422); validated against the UBL 2.1 schema
-    before it is returned. See docs/einvoicing.md."""
+    """Approved and exported runs only (a draft, or a run adding up to zero, gives 422); a run whose
+    total is negative gives a UBL CreditNote (file name `credit-note-….xml`). Validated against the
+    UBL 2.1 schema before it is returned. See docs/einvoicing.md."""
     actor = actor_of(request)
     run = selectors.run_get(actor=actor, public_id=run_id)
     response = HttpResponse(documents.run_invoice(actor=actor, run=run), content_type="application/xml")

@@ -44,7 +44,14 @@ from frivalg.core.selectors import (
 )
 from frivalg.core.services import audit_record
 from frivalg.settlements import accounting, invoices
-from frivalg.settlements.models import CoPaymentBill, ReasonCode, RunStatus, SettlementLine, SettlementRun
+from frivalg.settlements.models import (
+    CoPaymentBill,
+    ReasonCode,
+    RunKind,
+    RunStatus,
+    SettlementLine,
+    SettlementRun,
+)
 from frivalg.settlements.selectors import ReasonTotal, lines_for, totals_by_reason
 from frivalg.settlements.snapshot import policy_in_force
 
@@ -265,12 +272,16 @@ def _digits(text: str) -> str:
     return "".join(ch for ch in text if ch.isdigit())
 
 
-def _seller_tax_ids(country: str, org_number: str, category: str) -> tuple[str | None, str | None]:
-    """(VAT id, tax registration) of the provider: derived from its organisation number, none for
-    category O (BR-O-02). A Danish CVR is the VAT number; an exempt Swedish or Norwegian provider
-    carries its register text, a taxable one its VAT id."""
+def _seller_tax_ids(country: str, org_number: str, category: str,
+                    vat_number: str = "") -> tuple[str | None, str | None]:
+    """(VAT id, tax registration) of the provider, none for category O (BR-O-02). The VAT id is
+    its VAT number as registered when it has one, else derived from its organisation number: a
+    Danish CVR is the VAT number; an exempt Swedish or Norwegian provider carries its register
+    text (also beside a registered VAT number), a taxable one its VAT id."""
     if category == "O":
         return None, None
+    if vat_number:
+        return vat_number, TAX_REGISTRATION.get(country) if category == "E" and country != "DK" else None
     digits = _digits(org_number)
     if country == "DK":
         return f"DK{digits}", None
@@ -330,10 +341,18 @@ def _invoice_lines(lines: QuerySet[SettlementLine], config: accounting.Accountin
     return result
 
 
+def invoice_number(run: SettlementRun) -> str:
+    """The number of the run's invoice or credit note: municipality, month and the run's id."""
+    return f"{run.municipality.code}-{run.period_start:%Y%m}-{str(run.public_id)[:8]}"
+
+
 def run_invoice(*, actor: AnyUser, run: SettlementRun) -> bytes:
     """The run's e-invoice (Peppol BIS Billing 3.0, or Self-Billing 3.0 when the municipality
     self-bills), the provider as seller and the municipality as buyer, validated against the UBL
-    2.1 schema. ValidationError when the run is a draft or the invoice cannot be valid."""
+    2.1 schema. A run whose lines add up to less than zero (a correction paying back) gives a
+    credit note with positive amounts instead; a correction names the invoice of the run it
+    corrects. The provider's address, VAT number, bank account and Peppol address are used when
+    set. ValidationError when the run is a draft, adds up to zero, or the document cannot be valid."""
     if run.status not in (RunStatus.APPROVED, RunStatus.EXPORTED):
         raise ValidationError({"status": _("Only an approved or exported run can be invoiced.")})
     municipality = run.municipality
@@ -355,13 +374,18 @@ def run_invoice(*, actor: AnyUser, run: SettlementRun) -> bytes:
     invoice_lines = _invoice_lines(lines, config, category, percent, reason, reason_code)
     if not invoice_lines:
         raise ValidationError({"invoice": _("The run has nothing to invoice.")})
+    total = sum(line.line_extension_minor for line in invoice_lines)
+    if total == 0:
+        raise ValidationError({"invoice": _("The run's lines add up to zero: there is nothing to invoice or "
+                                            "credit.")})
     provider = run.provider
-    vat_id, tax_registration = _seller_tax_ids(country, provider.org_number, category)
+    vat_id, tax_registration = _seller_tax_ids(country, provider.org_number, category, provider.vat_number)
+    org_id = _digits(provider.org_number) or provider.org_number
     seller = invoices.Party(
-        name=provider.name, endpoint_id=_digits(provider.org_number) or provider.org_number,
-        endpoint_scheme=legal_scheme, legal_id=_digits(provider.org_number) or provider.org_number,
-        legal_scheme=legal_scheme, vat_id=vat_id, street="", city="", postcode="", country=country,
-        tax_registration_id=tax_registration,
+        name=provider.name, endpoint_id=provider.peppol_endpoint_id or org_id,
+        endpoint_scheme=(provider.peppol_scheme or legal_scheme) if provider.peppol_endpoint_id else legal_scheme,
+        legal_id=org_id, legal_scheme=legal_scheme, vat_id=vat_id, street=provider.street, city=provider.city,
+        postcode=provider.postcode, country=country, tax_registration_id=tax_registration,
     )
     buyer = invoices.Party(
         name=municipality.name, endpoint_id=municipality.peppol_endpoint_id,
@@ -372,18 +396,25 @@ def run_invoice(*, actor: AnyUser, run: SettlementRun) -> bytes:
         country=country,
     )
     issued = timezone.localdate(run.approved_at) if run.approved_at else timezone.localdate()
+    due = issued + timedelta(days=PAYMENT_DAYS)
+    period = {"provider": provider.name, "start": run.period_start.isoformat(),
+              "end": (run.period_end - timedelta(days=1)).isoformat()}
+    corrected = run.corrects
     document = invoices.Invoice(
-        number=f"{municipality.code}-{run.period_start:%Y%m}-{str(run.public_id)[:8]}",
-        issue_date=issued, due_date=issued + timedelta(days=PAYMENT_DAYS), period_start=run.period_start,
+        number=invoice_number(run),
+        issue_date=issued, due_date=due, period_start=run.period_start,
         period_end=run.period_end - timedelta(days=1), currency=run.currency, buyer_reference=municipality.code,
         supplier=seller, customer=buyer, lines=invoice_lines, self_billing=municipality.invoice_self_billing,
-        note=_("Settlement of %(provider)s, %(start)s–%(end)s") % {
-            "provider": provider.name, "start": run.period_start.isoformat(),
-            "end": (run.period_end - timedelta(days=1)).isoformat()},
+        note=(_("Correction of the settlement of %(provider)s, %(start)s–%(end)s") if run.kind == RunKind.CORRECTION
+              else _("Settlement of %(provider)s, %(start)s–%(end)s")) % period,
         order_reference=str(run.public_id),
+        payment_account=provider.bank_account or None,
+        preceding_invoice=invoice_number(corrected) if corrected is not None else None,
+        payment_terms=_("The credited amount is due to %(municipality)s by %(date)s.") % {
+            "municipality": municipality.name, "date": due.isoformat()} if total < 0 else None,
     )
     try:
-        xml = invoices.build_invoice(document)
+        xml = invoices.build_document(document)
     except invoices.InvoiceError as error:
         raise ValidationError({"invoice": _("The invoice cannot be built: %(error)s") % {"error": error}}) from error
     problems = invoices.validate_invoice(xml)
@@ -394,7 +425,9 @@ def run_invoice(*, actor: AnyUser, run: SettlementRun) -> bytes:
 
 
 def invoice_file_name(run: SettlementRun) -> str:
-    return f"invoice-{run.municipality.code}-{run.period_start:%Y-%m}-{str(run.public_id)[:8]}.xml"
+    """`credit-note-….xml` for a run that pays back (its e-invoice is a credit note), else `invoice-….xml`."""
+    kind = "credit-note" if run.total_minor < 0 else "invoice"
+    return f"{kind}-{run.municipality.code}-{run.period_start:%Y-%m}-{str(run.public_id)[:8]}.xml"
 
 
 def statement_file_name(run: SettlementRun, extension: str) -> str:

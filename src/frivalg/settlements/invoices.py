@@ -1,5 +1,6 @@
-"""The monthly e-invoice for one provider and period: a Peppol BIS Billing 3.0 UBL 2.1 Invoice.
-Pure: no Django — plain frozen dataclasses in, XML bytes out; see docs/einvoicing.md.
+"""The monthly e-invoice for one provider and period: a Peppol BIS Billing 3.0 UBL 2.1 Invoice, or a
+CreditNote when the amount is owed back. Pure: no Django — plain frozen dataclasses in, XML bytes
+out; see docs/einvoicing.md.
 
 Money comes in as integer minor units (øre/öre) and is written as decimals with two places.
 VAT is computed once per VAT breakdown (one per category and rate, EN 16931 BG-23), never per
@@ -18,14 +19,21 @@ Billing 3.0) or issued by the municipality on the provider's behalf under a self
 (`self_billing=True`, InvoiceTypeCode 389, Peppol BIS Self-Billing 3.0). In both the provider is
 the seller (AccountingSupplierParty) and the municipality the buyer (AccountingCustomerParty).
 
-`validate_invoice` checks a document against the OASIS UBL 2.1 XSD vendored under `xsd/ubl-2.1`.
+Money owed back (a correction whose payable amount is negative) is not sent as an invoice with
+negative totals but as a UBL 2.1 CreditNote: `build_document` picks it, `build_credit_note` writes
+it with every amount's sign flipped so that its totals are positive — CreditNoteTypeCode 381, or
+261 when self-billed — the corrected invoice named in BillingReference, and payment terms instead
+of a due date (a UBL 2.1 CreditNote has no DueDate; BR-CO-25 asks for one of the two).
+
+`validate_invoice` checks a document against the OASIS UBL 2.1 XSD vendored under `xsd/ubl-2.1`,
+the Invoice or the CreditNote schema by the document's root element.
 That is schema validation only: the Peppol and national Schematron rules are not run here; the
 builder enforces the ones that follow from its input (see `InvoiceError`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -42,13 +50,16 @@ CUSTOMIZATION_SELF_BILLING = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.e
 PROFILE_SELF_BILLING = "urn:fdc:peppol.eu:2017:poacc:selfbilling:01:1.0"
 INVOICE_TYPE_COMMERCIAL = "380"
 INVOICE_TYPE_SELF_BILLED = "389"
+#: UNCL 1001 "Credit note" and "Self billed credit note" (Peppol BIS Self-Billing: UNCL1001-sbcn).
+CREDIT_NOTE_TYPE_COMMERCIAL = "381"
+CREDIT_NOTE_TYPE_SELF_BILLED = "261"
 #: UNCL 4461 "Credit transfer" (non-SEPA: DKK, SEK and NOK are not SEPA currencies).
 PAYMENT_MEANS_CREDIT_TRANSFER = "30"
 
 NS_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+NS_CREDIT_NOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
 NS_CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 NS_CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
-_NSMAP = {None: NS_INVOICE, "cac": NS_CAC, "cbc": NS_CBC}
 
 CURRENCIES = frozenset({"DKK", "SEK", "NOK"})
 #: UNCL 5305 subset used here: standard rate, zero rated, exempt, not subject to VAT.
@@ -59,6 +70,8 @@ _PRICE_PLACES = Decimal("0.0001")
 
 XSD_DIR = Path(__file__).resolve().parent / "xsd" / "ubl-2.1"
 INVOICE_XSD = XSD_DIR / "maindoc" / "UBL-Invoice-2.1.xsd"
+CREDIT_NOTE_XSD = XSD_DIR / "maindoc" / "UBL-CreditNote-2.1.xsd"
+_SCHEMA_BY_ROOT = {f"{{{NS_INVOICE}}}Invoice": INVOICE_XSD, f"{{{NS_CREDIT_NOTE}}}CreditNote": CREDIT_NOTE_XSD}
 
 
 class InvoiceError(ValueError):
@@ -123,8 +136,13 @@ class Invoice:
     self_billing: bool = False
     note: str | None = None
     order_reference: str | None = None
-    #: IBAN or BBAN of the provider; the payment reference is the invoice number.
+    #: IBAN or BBAN of the provider; the payment reference is the invoice number. Not written on a
+    #: credit note: there the money goes to the buyer, whose account this is not.
     payment_account: str | None = None
+    #: BT-25, the number of the invoice this document corrects (BillingReference).
+    preceding_invoice: str | None = None
+    #: BT-20, payment terms as text; required on a credit note (BR-CO-25).
+    payment_terms: str | None = None
 
 
 @dataclass(frozen=True)
@@ -249,9 +267,10 @@ def _party(parent: Any, role: str, party: Party) -> None:
     _el(_el(node, "cac:PartyIdentification"), "cbc:ID", party.legal_id, schemeID=party.legal_scheme)
     _el(_el(node, "cac:PartyName"), "cbc:Name", party.name)
     address = _el(node, "cac:PostalAddress")
-    _el(address, "cbc:StreetName", party.street)
-    _el(address, "cbc:CityName", party.city)
-    _el(address, "cbc:PostalZone", party.postcode)
+    for tag, value in (("cbc:StreetName", party.street), ("cbc:CityName", party.city),
+                       ("cbc:PostalZone", party.postcode)):
+        if value:  # Peppol forbids empty elements (PEPPOL-EN16931-R008)
+            _el(address, tag, value)
     _el(_el(address, "cac:Country"), "cbc:IdentificationCode", party.country)
     for company_id, scheme in ((party.vat_id, "VAT"), (party.tax_registration_id, "TAX")):
         if company_id:
@@ -271,11 +290,45 @@ def _tax_category(parent: Any, tag: str, category: str, percent: Decimal) -> Any
     return node
 
 
+def is_credit_note(invoice: Invoice) -> bool:
+    """Whether the document is money owed back: a negative payable amount."""
+    return compute_totals(invoice).payable_minor < 0
+
+
+def credited(invoice: Invoice) -> Invoice:
+    """The same document with every line's amount and quantity negated: what a credit note states."""
+    lines = tuple(replace(line, quantity=-line.quantity, line_extension_minor=-line.line_extension_minor)
+                  for line in invoice.lines)
+    return replace(invoice, lines=lines)
+
+
+def build_document(invoice: Invoice) -> bytes:
+    """An Invoice, or a CreditNote when the payable amount is negative (see the module docstring)."""
+    return build_credit_note(invoice) if is_credit_note(invoice) else build_invoice(invoice)
+
+
 def build_invoice(invoice: Invoice) -> bytes:
     """The invoice as UTF-8 XML bytes. Raises InvoiceError when the input breaks a rule above."""
+    return _build(invoice, credit_note=False)
+
+
+def build_credit_note(invoice: Invoice) -> bytes:
+    """The credit note for `invoice`, given with the signs of the run (a negative payable amount),
+    as UTF-8 XML bytes: amounts negated so that its totals are positive. Raises InvoiceError when
+    nothing is owed back or the payment terms are missing (BR-CO-25)."""
+    if not is_credit_note(invoice):
+        raise InvoiceError("a credit note needs a negative payable amount to credit")
+    if not invoice.payment_terms:
+        raise InvoiceError("a credit note needs payment terms (BR-CO-25)")
+    return _build(credited(invoice), credit_note=True)
+
+
+def _build(invoice: Invoice, *, credit_note: bool) -> bytes:
     totals = compute_totals(invoice)
     cur = {"currencyID": invoice.currency}
-    root = etree.Element(f"{{{NS_INVOICE}}}Invoice", nsmap=_NSMAP)
+    document_ns = NS_CREDIT_NOTE if credit_note else NS_INVOICE
+    root = etree.Element(f"{{{document_ns}}}{'CreditNote' if credit_note else 'Invoice'}",
+                         nsmap={None: document_ns, "cac": NS_CAC, "cbc": NS_CBC})
     if invoice.self_billing:
         _el(root, "cbc:CustomizationID", CUSTOMIZATION_SELF_BILLING)
         _el(root, "cbc:ProfileID", PROFILE_SELF_BILLING)
@@ -284,8 +337,13 @@ def build_invoice(invoice: Invoice) -> bytes:
         _el(root, "cbc:ProfileID", PROFILE_BILLING)
     _el(root, "cbc:ID", invoice.number)
     _el(root, "cbc:IssueDate", invoice.issue_date.isoformat())
-    _el(root, "cbc:DueDate", invoice.due_date.isoformat())
-    _el(root, "cbc:InvoiceTypeCode", INVOICE_TYPE_SELF_BILLED if invoice.self_billing else INVOICE_TYPE_COMMERCIAL)
+    if credit_note:
+        _el(root, "cbc:CreditNoteTypeCode",
+            CREDIT_NOTE_TYPE_SELF_BILLED if invoice.self_billing else CREDIT_NOTE_TYPE_COMMERCIAL)
+    else:
+        _el(root, "cbc:DueDate", invoice.due_date.isoformat())
+        _el(root, "cbc:InvoiceTypeCode",
+            INVOICE_TYPE_SELF_BILLED if invoice.self_billing else INVOICE_TYPE_COMMERCIAL)
     if invoice.note:
         _el(root, "cbc:Note", invoice.note)
     _el(root, "cbc:DocumentCurrencyCode", invoice.currency)
@@ -296,13 +354,18 @@ def build_invoice(invoice: Invoice) -> bytes:
     _el(period, "cbc:EndDate", invoice.period_end.isoformat())
     if invoice.order_reference:
         _el(_el(root, "cac:OrderReference"), "cbc:ID", invoice.order_reference)
+    if invoice.preceding_invoice:
+        _el(_el(_el(root, "cac:BillingReference"), "cac:InvoiceDocumentReference"), "cbc:ID",
+            invoice.preceding_invoice)
     _party(root, "AccountingSupplierParty", invoice.supplier)
     _party(root, "AccountingCustomerParty", invoice.customer)
-    if invoice.payment_account:
+    if invoice.payment_account and not credit_note:
         means = _el(root, "cac:PaymentMeans")
         _el(means, "cbc:PaymentMeansCode", PAYMENT_MEANS_CREDIT_TRANSFER)
         _el(means, "cbc:PaymentID", invoice.number)
         _el(_el(means, "cac:PayeeFinancialAccount"), "cbc:ID", invoice.payment_account)
+    if invoice.payment_terms:
+        _el(_el(root, "cac:PaymentTerms"), "cbc:Note", invoice.payment_terms)
     tax_total = _el(root, "cac:TaxTotal")
     _el(tax_total, "cbc:TaxAmount", amount(totals.tax_minor), **cur)
     for sub in totals.tax_subtotals:
@@ -321,14 +384,15 @@ def build_invoice(invoice: Invoice) -> bytes:
     _el(monetary, "cbc:TaxInclusiveAmount", amount(totals.tax_inclusive_minor), **cur)
     _el(monetary, "cbc:PayableAmount", amount(totals.payable_minor), **cur)
     for line in invoice.lines:
-        _line(root, line, cur)
+        _line(root, line, cur, credit_note=credit_note)
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
-def _line(root: Any, line: InvoiceLine, cur: dict[str, str]) -> None:
-    node = _el(root, "cac:InvoiceLine")
+def _line(root: Any, line: InvoiceLine, cur: dict[str, str], *, credit_note: bool) -> None:
+    node = _el(root, "cac:CreditNoteLine" if credit_note else "cac:InvoiceLine")
     _el(node, "cbc:ID", line.id)
-    _el(node, "cbc:InvoicedQuantity", _number(line.quantity), unitCode=line.unit_code)
+    _el(node, "cbc:CreditedQuantity" if credit_note else "cbc:InvoicedQuantity", _number(line.quantity),
+        unitCode=line.unit_code)
     _el(node, "cbc:LineExtensionAmount", amount(line.line_extension_minor), **cur)
     if line.accounting_cost:
         _el(node, "cbc:AccountingCost", line.accounting_cost)
@@ -346,20 +410,24 @@ def _line(root: Any, line: InvoiceLine, cur: dict[str, str]) -> None:
 
 
 @cache
-def _invoice_schema() -> Any:
+def _schema(path: Path) -> Any:
     parser = etree.XMLParser(no_network=True)
-    return etree.XMLSchema(etree.parse(str(INVOICE_XSD), parser))
+    return etree.XMLSchema(etree.parse(str(path), parser))
 
 
 def validate_invoice(xml: bytes) -> list[str]:
-    """Errors of `xml` against the OASIS UBL 2.1 Invoice schema; an empty list means schema-valid.
-    Schema validity only: Peppol BIS and national Schematron rules are not checked."""
+    """Errors of `xml` against the OASIS UBL 2.1 schema of its root element (Invoice or
+    CreditNote); an empty list means schema-valid. Schema validity only: Peppol BIS and national
+    Schematron rules are not checked."""
     parser = etree.XMLParser(no_network=True, resolve_entities=False)
     try:
         document = etree.fromstring(xml, parser)
     except etree.XMLSyntaxError as exc:
         return [f"not well-formed XML: {exc}"]
-    schema = _invoice_schema()
+    path = _SCHEMA_BY_ROOT.get(document.tag)
+    if path is None:
+        return [f"the root element {document.tag} is neither a UBL 2.1 Invoice nor a CreditNote"]
+    schema = _schema(path)
     if schema.validate(document):
         return []
     return [f"line {error.line}: {error.message}" for error in schema.error_log]

@@ -15,6 +15,7 @@ import hashlib
 from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -62,18 +63,42 @@ def _connectorx_url() -> str | None:
     return None
 
 
-def read_arrow(sql: str, params: Sequence[Any], target: pa.Schema, *, via: str = "auto") -> pa.Table:
-    """Run `sql` and return its rows as an Arrow table of `target`'s schema (columns in order)."""
-    url = _connectorx_url()
-    if via == "connectorx" or (via == "auto" and url is not None and not connection.in_atomic_block):
-        import connectorx
+def _sqlite_file() -> str | None:
+    """The default database's file when it is an SQLite file (not in memory), else None."""
+    name = str(connection.settings_dict.get("NAME") or "")
+    if connection.vendor != "sqlite" or not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    return str(Path(name).resolve())
 
-        if url is None:
-            raise ValueError("connectorx cannot read an in-memory database")
+
+def read_arrow(sql: str, params: Sequence[Any], target: pa.Schema, *, via: str = "auto",
+               sqlite_file: str | None = None) -> pa.Table:
+    """Run `sql` and return its rows as an Arrow table of `target`'s schema (columns in order):
+    through connectorx from PostgreSQL, ADBC from an SQLite file (`sqlite_file`, by default the
+    database's own), or the Django cursor (`via="django"`, and inside a transaction, whose
+    uncommitted rows only this connection sees)."""
+    url = _connectorx_url()
+    sqlite_file = sqlite_file or _sqlite_file()
+    columnar = via in ("connectorx", "adbc") or (
+        via == "auto" and (url or sqlite_file) is not None and not connection.in_atomic_block)
+    if columnar:
         if any(not isinstance(value, int) or isinstance(value, bool) for value in params):
-            raise TypeError("connectorx takes no parameters: only integers are inlined")
+            raise TypeError("the columnar readers take no parameters: only integers are inlined")
         inline = sql % tuple(str(value) for value in params)
-        table = connectorx.read_sql(url, inline, return_type="arrow")
+        if url is not None:
+            import connectorx
+
+            table = connectorx.read_sql(url, inline, return_type="arrow")
+        elif sqlite_file is not None:
+            # ADBC reads SQLite into Arrow in C. It infers each column's type from its values,
+            # so the queries keep nullable text columns non-null (COALESCE … '').
+            import adbc_driver_sqlite.dbapi
+
+            with adbc_driver_sqlite.dbapi.connect(sqlite_file) as sqlite, sqlite.cursor() as cursor:
+                cursor.execute(inline)
+                table = cursor.fetch_arrow_table()
+        else:
+            raise ValueError("no columnar reader for an in-memory database")
         return pa.Table.from_arrays([table.column(i).cast(f.type) for i, f in enumerate(target)], schema=target)
     with connection.cursor() as cursor:
         cursor.execute(sql, list(params))
@@ -95,7 +120,7 @@ def _visits_sql() -> str:
                CASE WHEN d.status IN ('granted', 'ended') THEN 1 ELSE 0 END,
                {_days('d.valid_from')}, {_days('d.valid_to')},
                {_days('a.valid_from')}, {_days('a.valid_to')}, CASE WHEN a.id IS NULL THEN 0 ELSE 1 END,
-               o.action
+               COALESCE(o.action, '')
         FROM visits_visit v
         JOIN providers_provider p ON p.id = v.provider_id
         JOIN catalogue_service s ON s.id = v.service_id
@@ -136,7 +161,8 @@ def policy_in_force(municipality: Municipality, on: date) -> tuple[Policy, dict[
                                     "document": document}
 
 
-def take_snapshot(municipality: Municipality, period: Period, *, via: str = "auto") -> tuple[Snapshot, dict[str, Any]]:
+def take_snapshot(municipality: Municipality, period: Period, *, via: str = "auto",
+                  sqlite_file: str | None = None) -> tuple[Snapshot, dict[str, Any]]:
     """The month's snapshot and the policy record (its date and document) it was taken with."""
     if period.start.day != 1 or period.end != Period.month(period.start.year, period.start.month).end:
         raise ValueError("a settlement snapshot covers one calendar month")
@@ -144,7 +170,7 @@ def take_snapshot(municipality: Municipality, period: Period, *, via: str = "aut
     first_day = (period.start - EPOCH).days
     month_days = period.days
     raw = read_arrow(_visits_sql(), [municipality.pk, int(start_utc.timestamp()), int(end_utc.timestamp())],
-                     _VISIT_QUERY, via=via)
+                     _VISIT_QUERY, via=via, sqlite_file=sqlite_file)
     decision_ids = sorted(set(raw.column("decision_id").to_pylist()))
     granted = _granted_minutes(decision_ids, month_days)
     new_from = pa.scalar(first_day, pa.int32())
@@ -158,10 +184,10 @@ def take_snapshot(municipality: Municipality, period: Period, *, via: str = "aut
         raw.column("caregiver_id"), raw.column("area"), pc.equal(raw.column("decision_granted"), 1),
         raw.column("decision_from_day"), raw.column("decision_to_day"),
         pc.greater_equal(raw.column("decision_from_day"), new_from),
-        pa.array([granted.get(d, 0) for d in raw.column("decision_id").to_pylist()], pa.int64()),
+        _granted_column(raw.column("decision_id"), granted),
         pc.if_else(approved, raw.column("approval_from_day"), pa.scalar(None, pa.int32())),
         pc.if_else(approved, raw.column("approval_to_day"), pa.scalar(None, pa.int32())),
-        raw.column("override"),
+        _empty_as_null(raw.column("override")),
     ], schema=schema.VISITS)
     # An approval without a start date is in force from the beginning.
     visits = visits.set_column(22, "approval_from_day", pc.if_else(
@@ -186,6 +212,18 @@ def take_snapshot(municipality: Municipality, period: Period, *, via: str = "aut
         params=params,
     )
     return snapshot, policy_record
+
+
+def _empty_as_null(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    return pc.if_else(pc.equal(column, ""), pa.scalar(None, column.type), column)
+
+
+def _granted_column(decision_ids: pa.ChunkedArray, granted: dict[int, int]) -> pa.Array:
+    """Each visit's decision's granted minutes for the month, by a vectorised lookup."""
+    keys = pa.array(list(granted), pa.int64())
+    values = pa.array(list(granted.values()), pa.int64())
+    positions = pc.index_in(decision_ids.cast(pa.int64()), value_set=keys)
+    return pc.fill_null(pc.take(values, positions), 0).combine_chunks()
 
 
 def _granted_minutes(decision_ids: list[int], month_days: int) -> dict[int, int]:

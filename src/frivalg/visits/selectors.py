@@ -21,7 +21,7 @@ from frivalg.core.selectors import (
     today_for,
 )
 from frivalg.providers.selectors import provider_ids_of
-from frivalg.visits.models import Visit, VisitStatus
+from frivalg.visits.models import Absence, Visit, VisitStatus
 
 
 def _today_bounds(actor: AnyUser) -> tuple[datetime, datetime]:
@@ -85,3 +85,22 @@ def visit_get(*, actor: AnyUser, public_id: UUID | str) -> Visit:
 def upcoming_visits_for(*, actor: AnyUser, citizen: Citizen, days: int = 14) -> QuerySet[Visit]:
     now = timezone.now()
     return visits_for(actor=actor, citizen=citizen, start=now - timedelta(hours=2), end=now + timedelta(days=days))
+
+
+def absences_for(*, actor: AnyUser, citizen: Citizen | None = None) -> QuerySet[Absence]:
+    """Absences (hospital stays, holidays, respite) of the citizens the actor may see: the
+    municipality's staff who read citizens, the citizen and their representatives, and a
+    provider for its own clients (it plans around them)."""
+    if not isinstance(actor, User):
+        return Absence.objects.none()
+    allowed = Q(pk__in=[])
+    if is_municipal_staff(actor) and has_permission(actor, roles.CITIZEN_VIEW_MUNICIPALITY):
+        allowed |= Q(municipality_id=actor.municipality_id)
+    if has_permission(actor, roles.CITIZEN_VIEW_OWN):
+        allowed |= Q(citizen__in=citizens_represented_by(actor).values("pk"))
+    if has_permission(actor, roles.VISIT_VIEW_PROVIDER):
+        allowed |= Q(citizen__visits__provider_id__in=provider_ids_of(actor))
+    queryset = Absence.objects.filter(allowed)
+    if citizen is not None:
+        queryset = queryset.filter(citizen=citizen)
+    return queryset.distinct().order_by("-start", "-id")

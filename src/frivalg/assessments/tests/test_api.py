@@ -104,7 +104,7 @@ def test_record_and_list_assessments(world, client):
     client.force_login(world.assessor)
     response = post(client, "/assessments", {
         "citizen": str(world.citizen.public_id), "assessed_on": "2026-01-10",
-        "scores": {"J1": 2, "J2": 3, "J5": 9}, "notes": "Trappe er svær",
+        "scores": {"J1": 2, "J2": 3, "J5": 9}, "notes": "Trappe er svær", "status": "draft",
         "next_reassessment_due": "2026-07-10",
     })
     assert response.status_code == 201, response.content

@@ -13,9 +13,9 @@ from frivalg.core.models import AuditEvent
 def test_assessment_is_recorded_with_scores_and_audit(world):
     assessment = assessment_record(actor=world.assessor, citizen=world.citizen, assessed_on=date(2026, 2, 1),
                                    scores={"J1.1": 2, "J2.1": 3, "J5.1": 9}, notes="Falder ofte",
-                                   next_reassessment_due=date(2026, 8, 1))
+                                   next_reassessment_due=date(2026, 8, 1), complete=False)
     assert dict(assessment.scores.values_list("area_code", "score")) == {"J1.1": 2, "J2.1": 3, "J5.1": 9}
-    event = AuditEvent.objects.get(action="assessment.record", object_id=str(assessment.public_id))
+    event = AuditEvent.objects.get(action="assessment.draft", object_id=str(assessment.public_id))
     assert event.actor == world.assessor and event.payload["scores"]["J1.1"] == 2
 
 

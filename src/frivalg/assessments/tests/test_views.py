@@ -82,7 +82,7 @@ def test_record_assessment(client, world, fsiii):
     response = client.post(citizen_url(world, "assessment_new"), {
         "assessed_on": today.isoformat(),
         "next_reassessment_due": (today + timedelta(days=180)).isoformat(),
-        "score_J1_1": "2", "score_J2_1": "3", "score_J3_8": "9", "notes": "Går med rollator",
+        "score_J1_1": "2", "score_J2_1": "3", "score_J3_8": "9", "notes": "Går med rollator", "action": "draft",
     })
     assert response.status_code == 302
     assessment = Assessment.objects.filter(citizen=world.citizen).order_by("-id").first()
@@ -172,3 +172,30 @@ def test_model_labels_and_service_messages_are_translated(client, world):
         "valid_from": "2026-01-01", "reason": "x",
     })
     assert "Omfanget skal være større end nul." in response.content.decode()
+
+
+def test_the_citizen_record_has_a_timeline_of_everything_newest_first(client, world):
+    from frivalg.changerequests.tests.factories import ChangeRequestFactory
+    from frivalg.reassessments.tests.factories import FlagFactory
+    from frivalg.visits.models import Absence
+
+    Absence.objects.create(municipality=world.muni, citizen=world.citizen, kind="hospital",
+                           start=date(2026, 2, 3), end=date(2026, 2, 9))
+    flag = FlagFactory(citizen=world.citizen, raised_on=date(2026, 3, 30))
+    FlagFactory(citizen=world.foreigner)  # another municipality's: never on this record
+    request = ChangeRequestFactory(decision=world.decision, provider=world.private)
+    client.force_login(world.assessor)
+
+    response = client.get(citizen_url(world))
+
+    timeline = response.context["timeline"]
+    kinds = {event.kind for event in timeline}
+    assert {"decision", "choice", "absence", "flag", "change_request"} <= kinds
+    assert [event.on for event in timeline] == sorted((event.on for event in timeline), reverse=True)
+    assert sum(event.kind == "flag" for event in timeline) == 1
+    html = response.content.decode()
+    assert reverse("reassessments:flag", kwargs={"public_id": flag.public_id}) in html
+    assert reverse("changerequests:detail", kwargs={"public_id": request.public_id}) in html
+    absence = next(event for event in timeline if event.kind == "absence")
+    assert absence.on == date(2026, 2, 3)
+    assert "3.2.2026" in absence.text or "03.02.2026" in absence.text

@@ -116,3 +116,16 @@ def test_another_citizens_decision_is_404(client, world):
 def test_choose_forbidden_for_other_roles(client, world, who):
     client.force_login(getattr(world, who))
     assert client.get(choose_url(world.decision)).status_code == 403
+
+
+def test_an_assessor_records_a_choice_and_returns_to_the_decision(client, world, new_decision):
+    from frivalg.changerequests.models import Message
+
+    client.force_login(world.assessor)
+    response = client.post(choose_url(new_decision), {"provider": str(world.private.public_id)})
+    assert response.status_code == 302
+    assert response.url == reverse("assessments:decision", kwargs={"public_id": new_decision.public_id})
+    choice = Choice.objects.get(decision=new_decision, valid_to__isnull=True)
+    assert choice.chosen_by == world.assessor
+    # The provider hears of its new client: one allocation message for the choice.
+    assert Message.objects.filter(choice=choice, kind="allocation", provider=world.private).count() == 1

@@ -33,10 +33,27 @@ class MenuItem:
 
 #: The menu of each role, first item is the role's home. URL names are strings so core
 #: imports no domain app.
+_CITIZEN_MENU = (
+    MenuItem(_("My overview"), "choices:my"),
+    MenuItem(_("My decisions"), "assessments:my_decisions"),
+    MenuItem(_("My waiting lists"), "waitinglists:my"),
+)
+_ASSESSOR_MENU = (
+    MenuItem(_("Caseload"), "assessments:caseload"),
+    MenuItem(_("Reassessments due"), "reassessments:queue"),
+    MenuItem(_("Change requests"), "changerequests:inbox"),
+    MenuItem(_("Waiting lists"), "waitinglists:index"),
+)
+
 MENUS: dict[str, tuple[MenuItem, ...]] = {
-    roles.CITIZEN.name: (MenuItem(_("My overview"), "choices:my"),),
-    roles.RELATIVE.name: (MenuItem(_("My overview"), "choices:my"),),
-    roles.NEEDS_ASSESSOR.name: (MenuItem(_("Caseload"), "assessments:caseload"),),
+    roles.CITIZEN.name: _CITIZEN_MENU,
+    roles.RELATIVE.name: _CITIZEN_MENU,
+    roles.NEEDS_ASSESSOR.name: _ASSESSOR_MENU,
+    roles.ASSESSMENT_MANAGER.name: (
+        *_ASSESSOR_MENU,
+        MenuItem(_("Team workload"), "reassessments:team"),
+        MenuItem(_("Service guidelines"), "guidelines:list"),
+    ),
     roles.FINANCE.name: (
         MenuItem(_("Settlement runs"), "settlements:runs"),
         MenuItem(_("Providers"), "providers:list"),
@@ -47,6 +64,7 @@ MENUS: dict[str, tuple[MenuItem, ...]] = {
     roles.PROVIDER_ADMIN.name: (
         MenuItem(_("Clients and visits"), "visits:provider_home"),
         MenuItem(_("Plan a visit"), "visits:plan"),
+        MenuItem(_("Allocations and change requests"), "changerequests:provider"),
     ),
     roles.CAREGIVER.name: (MenuItem(_("Today's visits"), "visits:today"),),
     roles.PROCUREMENT.name: (MenuItem(_("Key figures"), "followup:key_figures"),),

@@ -3,6 +3,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import translation
 
 from frivalg.catalogue.tests.factories import ServiceFactory
 from frivalg.core.models import AuditEvent
@@ -73,6 +74,7 @@ def test_register_needs_provider_manage(world, user):
         ({"kind": "private", "owner_municipality": "muni"}, "owner_municipality"),
         ({"kind": "in_house", "owner_municipality": "other_muni"}, "owner_municipality"),
         ({"districts": ["other_district"]}, "districts"),
+        ({"bank_account": "DE88370400440532013000"}, "bank_account"),
     ],
 )
 def test_register_rejects_bad_input_on_the_field(world, changes, field):
@@ -85,6 +87,25 @@ def test_register_rejects_bad_input_on_the_field(world, changes, field):
         provider_register(**arguments)
     assert field in error.value.message_dict
     assert not audit("provider.register").exists()
+
+
+def test_register_stores_the_invoicing_details_and_checks_an_iban(world):
+    provider = provider_register(
+        actor=world.finance, name="Hjem ApS", kind="private", org_number="12345678", street=" Vestergade 1 ",
+        postcode="8000", city="Aarhus C", vat_number="dk 12345678", bank_account="de89 3704 0044 0532 0130 00",
+        peppol_endpoint_id="5790000000001", peppol_scheme="0088")
+    assert (provider.street, provider.postcode, provider.city) == ("Vestergade 1", "8000", "Aarhus C")
+    assert provider.vat_number == "DK12345678"
+    assert provider.bank_account == "DE89370400440532013000"
+    assert (provider.peppol_endpoint_id, provider.peppol_scheme) == ("5790000000001", "0088")
+    national = provider_register(actor=world.finance, name="Konto ApS", kind="private", org_number="87654321",
+                                 bank_account=" 1234 5678901234 ")
+    assert national.bank_account == "1234 5678901234"  # a national account number is not an IBAN
+    with pytest.raises(ValidationError) as error, translation.override("en"):
+        provider_register(actor=world.finance, name="Fejl ApS", kind="private", org_number="11223344",
+                          bank_account="GB81WEST12345698765432")
+    assert error.value.message_dict["bank_account"] == [
+        "This is not a valid IBAN: check the country code, the check digits and the account number."]
 
 
 def test_register_refuses_a_taken_organisation_number(world):

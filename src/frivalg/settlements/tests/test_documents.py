@@ -1,5 +1,6 @@
 """What leaves the system from a settlement run: the statement (totals, streamed CSV, PDF), the
-Peppol e-invoice (schema-valid, payable = the run's total; self-billing; refused for drafts), the
+Peppol e-invoice (schema-valid, payable = the run's total; self-billing; refused for drafts; a
+credit note for a correction paying back; the provider's address, VAT number and account), the
 accounting export, the co-payment bill (who may read it, and that reads are logged) and disputes
 on lines (who may raise and resolve them, with their audit rows)."""
 
@@ -10,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 from lxml import etree
 
 from frivalg.core.models import AuditEvent
@@ -19,17 +20,19 @@ from frivalg.core.services import api_token_create
 from frivalg.settlements import documents
 from frivalg.settlements.dispute_selectors import disputes_of_run, line_get
 from frivalg.settlements.dispute_services import line_dispute_raise, line_dispute_resolve
-from frivalg.settlements.invoices import NS_CBC, amount, validate_invoice
+from frivalg.settlements.invoices import NS_CAC, NS_CBC, NS_CREDIT_NOTE, amount, validate_invoice
 from frivalg.settlements.models import (
     CoPaymentBill,
     DisputeStatus,
     LineDispute,
     LineOverride,
     ReasonCode,
+    RunKind,
     SettlementLine,
     SettlementRun,
 )
 from frivalg.settlements.services import settlement_month_compute, settlement_policy_set, settlement_run_approve
+from frivalg.visits.models import Visit
 from frivalg.visits.tests.factories import VisitFactory
 
 pytestmark = pytest.mark.django_db
@@ -206,6 +209,125 @@ def test_invoices_are_refused_for_drafts_and_without_a_peppol_address(client, wo
     world.muni.save()
     refused = _api(client, world.finance).get(f"/api/v1/settlement-runs/{approved.public_id}/invoice.xml")
     assert refused.status_code == 422
+
+
+def _paid_back(world, runs):
+    """An approved correction of the private provider's approved run: a visit it was paid for
+    turns out missed, so the correction pays its amount back (a negative total)."""
+    regular = runs[world.private]
+    paid = regular.lines.filter(amount_minor__gt=0, visit__isnull=False).order_by("pk").first()
+    Visit.objects.filter(pk=paid.visit_id).update(status="missed")
+    [correction] = [run for run in settlement_month_compute(actor=world.finance, period=MONTH).runs
+                    if run.provider == world.private]
+    assert (correction.kind, correction.corrects) == (RunKind.CORRECTION, regular)
+    assert correction.total_minor == -paid.amount_minor
+    return settlement_run_approve(actor=world.finance, run=correction)
+
+
+def _credit_note(xml: bytes):
+    root = etree.fromstring(xml)
+    assert root.tag == f"{{{NS_CREDIT_NOTE}}}CreditNote"
+    return root
+
+
+def test_a_correction_paying_back_is_a_credit_note_naming_the_corrected_invoice(client, world):
+    _peppol(world.muni)
+    runs = _month(world)
+    correction = _paid_back(world, runs)
+    xml = documents.run_invoice(actor=world.finance, run=correction)
+    assert validate_invoice(xml) == []
+    root = _credit_note(xml)
+    assert root.findtext(f"{{{NS_CBC}}}CreditNoteTypeCode") == "381"
+    assert root.findtext(f"{{{NS_CBC}}}CustomizationID").endswith("poacc:billing:3.0")
+    assert root.find(f"{{{NS_CBC}}}DueDate") is None  # UBL 2.1 has none; payment terms instead (BR-CO-25)
+    assert root.findtext(f"{{{NS_CAC}}}PaymentTerms/{{{NS_CBC}}}Note")
+    assert _payable(xml) == amount(-correction.total_minor)
+    assert root.findtext(f"{{{NS_CAC}}}LegalMonetaryTotal/{{{NS_CBC}}}LineExtensionAmount") == amount(
+        -correction.total_minor)
+    reference = root.findtext(f"{{{NS_CAC}}}BillingReference/{{{NS_CAC}}}InvoiceDocumentReference/{{{NS_CBC}}}ID")
+    assert reference == documents.invoice_number(runs[world.private])
+    regular_invoice = etree.fromstring(documents.run_invoice(actor=world.finance, run=runs[world.private]))
+    assert regular_invoice.findtext(f"{{{NS_CBC}}}ID") == reference
+    assert root.findall(f"{{{NS_CAC}}}CreditNoteLine/{{{NS_CBC}}}CreditedQuantity")
+    assert documents.invoice_file_name(correction).startswith("credit-note-T001-")
+    assert documents.invoice_file_name(runs[world.private]).startswith("invoice-T001-")
+
+    client.force_login(world.finance)
+    page = client.get(f"/settlements/{correction.public_id}/invoice.xml")
+    assert page.status_code == 200 and page["Content-Type"] == "application/xml"
+    assert 'filename="credit-note-' in page["Content-Disposition"]
+    assert page.content == xml
+    api = _api(client, world.finance).get(f"/api/v1/settlement-runs/{correction.public_id}/invoice.xml")
+    assert api.status_code == 200 and 'filename="credit-note-' in api["Content-Disposition"]
+
+
+def test_a_self_billed_credit_note_is_type_261(world):
+    _peppol(world.muni, invoice_self_billing=True)
+    correction = _paid_back(world, _month(world))
+    xml = documents.run_invoice(actor=world.finance, run=correction)
+    assert validate_invoice(xml) == []
+    root = _credit_note(xml)
+    assert root.findtext(f"{{{NS_CBC}}}CreditNoteTypeCode") == "261"
+    assert "selfbilling" in root.findtext(f"{{{NS_CBC}}}CustomizationID")
+    assert _payable(xml) == amount(-correction.total_minor)
+
+
+def test_a_run_adding_up_to_zero_is_refused(world):
+    _peppol(world.muni)
+    runs = _month(world)
+    draft = runs[world.in_house]
+    draft.lines.update(amount_minor=0)
+    SettlementRun.objects.filter(pk=draft.pk).update(total_minor=0)
+    approved = settlement_run_approve(actor=world.finance, run=draft)
+    with pytest.raises(ValidationError) as error, translation.override("en"):
+        documents.run_invoice(actor=world.finance, run=approved)
+    assert "nothing to invoice or credit" in str(error.value.message_dict["invoice"])
+
+
+def _invoicing_details(provider, **extra):
+    provider.street = "Vestergade 1"
+    provider.postcode = "8000"
+    provider.city = "Aarhus C"
+    provider.vat_number = "DK12345678"
+    provider.bank_account = "DK5000400440116243"
+    for key, value in extra.items():
+        setattr(provider, key, value)
+    provider.save()
+
+
+@pytest.mark.parametrize("self_billing", [False, True])
+def test_the_invoice_states_the_provider_s_address_vat_number_and_account(world, self_billing):
+    _peppol(world.muni, invoice_self_billing=self_billing)
+    _invoicing_details(world.private, peppol_endpoint_id="5790000000009", peppol_scheme="0088")
+    run = _month(world)[world.private]
+    xml = documents.run_invoice(actor=world.finance, run=run)
+    assert validate_invoice(xml) == []
+    root = etree.fromstring(xml)
+    seller = root.find(f"{{{NS_CAC}}}AccountingSupplierParty/{{{NS_CAC}}}Party")
+    address = seller.find(f"{{{NS_CAC}}}PostalAddress")
+    assert [address.findtext(f"{{{NS_CBC}}}{tag}") for tag in ("StreetName", "PostalZone", "CityName")] == [
+        "Vestergade 1", "8000", "Aarhus C"]
+    assert seller.findtext(f"{{{NS_CAC}}}PartyTaxScheme/{{{NS_CBC}}}CompanyID") == "DK12345678"
+    endpoint = seller.find(f"{{{NS_CBC}}}EndpointID")
+    assert (endpoint.text, endpoint.get("schemeID")) == ("5790000000009", "0088")
+    means = root.find(f"{{{NS_CAC}}}PaymentMeans")
+    assert means.findtext(f"{{{NS_CBC}}}PaymentMeansCode") == "30"
+    assert means.findtext(f"{{{NS_CBC}}}PaymentID") == documents.invoice_number(run)
+    assert means.findtext(f"{{{NS_CAC}}}PayeeFinancialAccount/{{{NS_CBC}}}ID") == "DK5000400440116243"
+
+
+def test_without_invoicing_details_the_organisation_number_stands_in(world):
+    _peppol(world.muni, invoice_vat_category="S", invoice_vat_percent=Decimal(25))
+    run = _month(world)[world.private]
+    root = etree.fromstring(documents.run_invoice(actor=world.finance, run=run))
+    seller = root.find(f"{{{NS_CAC}}}AccountingSupplierParty/{{{NS_CAC}}}Party")
+    assert seller.findtext(f"{{{NS_CBC}}}EndpointID") == world.private.org_number
+    assert seller.findtext(f"{{{NS_CAC}}}PartyTaxScheme/{{{NS_CBC}}}CompanyID") == f"DK{world.private.org_number}"
+    assert root.find(f"{{{NS_CAC}}}PaymentMeans") is None
+    assert seller.find(f"{{{NS_CAC}}}PostalAddress/{{{NS_CBC}}}StreetName") is None  # no empty elements
+    _invoicing_details(world.private, vat_number="DK87654321", bank_account="")
+    root = etree.fromstring(documents.run_invoice(actor=world.finance, run=SettlementRun.objects.get(pk=run.pk)))
+    assert root.findtext(f".//{{{NS_CAC}}}AccountingSupplierParty//{{{NS_CBC}}}CompanyID") == "DK87654321"
 
 
 # --- the accounting export ----------------------------------------------------------------------

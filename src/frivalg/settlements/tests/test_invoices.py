@@ -3,7 +3,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
@@ -16,6 +16,8 @@ from frivalg.settlements.invoices import (
     InvoiceError,
     InvoiceLine,
     Party,
+    build_credit_note,
+    build_document,
     build_invoice,
     compute_totals,
     validate_invoice,
@@ -24,6 +26,7 @@ from frivalg.settlements.invoices import (
 
 NS = {
     "inv": "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",
+    "cn": "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2",
     "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
     "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
 }
@@ -420,3 +423,117 @@ def test_random_invoices_validate_and_add_up(lines, self_billing, country):
         base = Decimal(text(node, "cac:Price/cbc:BaseQuantity") or 1)
         assert price >= 0
         assert quantity * price / base == Decimal(text(node, "cbc:LineExtensionAmount"))
+
+
+# --- credit notes -------------------------------------------------------------------------------
+
+PAID_BACK = invoice(
+    number="T001-202611-0000abcd",
+    lines=[
+        exempt_line("1", "-10", -450000, accounting_cost="4711", item_id="FSIII-1.1"),  # 10 h paid back
+        exempt_line("2", "1.5", 67500),  # a late visit paid in the same correction
+        standard_line("3", "-1", -10002),
+    ],
+    preceding_invoice="T001-202611-1234abcd",
+    payment_terms="The credited amount is due to Aarhus Kommune by 2026-12-31.",
+    payment_account="DK5000400440116243",
+)
+
+
+def test_a_negative_document_becomes_a_credit_note_with_positive_totals():
+    # E: −4500,00 + 675,00 = −3825,00; S: −100,02 at 25 % → VAT −25,01 (half away from zero)
+    assert compute_totals(PAID_BACK).payable_minor == -382500 - 10002 - 2501
+    xml = build_document(PAID_BACK)
+    assert xml == build_credit_note(PAID_BACK)
+    assert validate_invoice(xml) == []
+    root = parse(xml)
+    assert root.tag == "{urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2}CreditNote"
+    assert text(root, "/cn:CreditNote/cbc:CustomizationID") == CUSTOMIZATION_BILLING
+    assert text(root, "/cn:CreditNote/cbc:ProfileID") == PROFILE_BILLING
+    assert text(root, "/cn:CreditNote/cbc:CreditNoteTypeCode") == "381"
+    assert root.xpath("/cn:CreditNote/cbc:DueDate | /cn:CreditNote/cbc:InvoiceTypeCode", namespaces=NS) == []
+    assert text(root, "/cn:CreditNote/cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID") == (
+        "T001-202611-1234abcd"
+    )
+    assert text(root, "/cn:CreditNote/cac:PaymentTerms/cbc:Note").startswith("The credited amount")
+    # The account is the provider's: the money goes the other way, so a credit note names none.
+    assert root.xpath("//cac:PaymentMeans", namespaces=NS) == []
+    monetary = "/cn:CreditNote/cac:LegalMonetaryTotal"
+    assert text(root, f"{monetary}/cbc:LineExtensionAmount") == "3925.02"
+    assert text(root, f"{monetary}/cbc:TaxInclusiveAmount") == "3950.03"
+    assert text(root, f"{monetary}/cbc:PayableAmount") == "3950.03"
+    assert text(root, "/cn:CreditNote/cac:TaxTotal/cbc:TaxAmount") == "25.01"
+    first = "/cn:CreditNote/cac:CreditNoteLine[cbc:ID='1']"
+    assert text(root, f"{first}/cbc:CreditedQuantity") == "10"
+    assert text(root, f"{first}/cbc:LineExtensionAmount") == "4500.00"
+    assert text(root, f"{first}/cac:Price/cbc:PriceAmount") == "450"
+    assert text(root, "/cn:CreditNote/cac:CreditNoteLine[cbc:ID='2']/cbc:CreditedQuantity") == "-1.5"
+    assert root.xpath("//cac:InvoiceLine | //cbc:InvoicedQuantity", namespaces=NS) == []
+
+
+def test_a_self_billed_credit_note_is_type_261():
+    xml = build_credit_note(replace(PAID_BACK, self_billing=True))
+    assert validate_invoice(xml) == []
+    root = parse(xml)
+    assert text(root, "/cn:CreditNote/cbc:CreditNoteTypeCode") == "261"
+    assert text(root, "/cn:CreditNote/cbc:CustomizationID") == CUSTOMIZATION_SELF_BILLING
+    assert text(root, "/cn:CreditNote/cbc:ProfileID") == PROFILE_SELF_BILLING
+
+
+def test_an_invoice_names_the_invoice_it_corrects_and_a_positive_document_stays_an_invoice():
+    xml = build_document(replace(WORKED, preceding_invoice="T001-202611-1234abcd"))
+    assert validate_invoice(xml) == []
+    root = parse(xml)
+    assert text(root, "/inv:Invoice/cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID") == (
+        "T001-202611-1234abcd"
+    )
+    assert text(root, "/inv:Invoice/cbc:InvoiceTypeCode") == "380"
+
+
+def test_a_credit_note_needs_something_owed_back_and_payment_terms():
+    with pytest.raises(InvoiceError, match="negative payable"):
+        build_credit_note(replace(WORKED, payment_terms="Due in 30 days."))
+    with pytest.raises(InvoiceError, match="BR-CO-25"):
+        build_credit_note(replace(PAID_BACK, payment_terms=None))
+
+
+def test_validate_picks_the_schema_by_the_root_element():
+    credit_note = build_credit_note(PAID_BACK)
+    with_due_date = credit_note.replace(b"<cbc:CreditNoteTypeCode>", b"<cbc:DueDate>2026-12-31</cbc:DueDate>"
+                                                                      b"<cbc:CreditNoteTypeCode>")
+    assert any("DueDate" in error for error in validate_invoice(with_due_date))
+    as_invoice_line = credit_note.replace(b"cac:CreditNoteLine>", b"cac:InvoiceLine>")
+    assert validate_invoice(as_invoice_line) != []
+    unknown = b'<Order xmlns="urn:oasis:names:specification:ubl:schema:xsd:Order-2"/>'
+    assert "neither" in validate_invoice(unknown)[0]
+
+
+@st.composite
+def lines_owing_back(draw):
+    """Exempt lines of both signs whose amounts add up to less than zero."""
+    count = draw(st.integers(min_value=1, max_value=10))
+    lines = []
+    for index in range(count):
+        minor = draw(st.integers(min_value=-50_000_000, max_value=20_000_000).filter(bool))
+        quantity = draw(st.decimals(min_value=Decimal("0.01"), max_value=Decimal(500), places=2))
+        lines.append(exempt_line(str(index + 1), str(quantity if minor > 0 else -quantity), minor))
+    assume(sum(line.line_extension_minor for line in lines) < 0)
+    return lines
+
+
+@settings(max_examples=60, deadline=None)
+@given(lines=lines_owing_back(), self_billing=st.booleans())
+def test_random_credit_notes_validate_and_pay_back_minus_the_sum(lines, self_billing):
+    total = sum(line.line_extension_minor for line in lines)
+    document = invoice(lines=lines, self_billing=self_billing, preceding_invoice="T001-202611-1234abcd",
+                       payment_terms="Due by 2026-12-31.")
+    xml = build_document(document)
+    assert validate_invoice(xml) == []
+    root = parse(xml)
+    assert text(root, "/cn:CreditNote/cbc:CreditNoteTypeCode") == ("261" if self_billing else "381")
+    assert Decimal(text(root, "/cn:CreditNote/cac:LegalMonetaryTotal/cbc:PayableAmount")) == Decimal(-total) / 100
+    assert Decimal(text(root, "/cn:CreditNote/cac:LegalMonetaryTotal/cbc:LineExtensionAmount")) == (
+        Decimal(-total) / 100
+    )
+    credited = root.xpath("/cn:CreditNote/cac:CreditNoteLine/cbc:LineExtensionAmount/text()", namespaces=NS)
+    assert sum(Decimal(value) for value in credited) == Decimal(-total) / 100
