@@ -9,10 +9,13 @@ from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
+from frivalg.core.models import Municipality
 from frivalg.demo.municipality import DEFAULT_VISIT_BUDGET, PASSWORD, DemoReport, DemoSpec
 from frivalg.demo.selectors import demo_counts, demo_logins, demo_municipality
 from frivalg.demo.services import demo_delete, demo_generate
+from frivalg.reassessments.services import reassessment_flags_refresh
 
 MAX_CITIZENS = 200_000
 
@@ -57,6 +60,12 @@ class Command(BaseCommand):
                               f"seed {spec.seed} …")
             report = demo_generate(spec=spec, progress=not options["no_progress"])
             self._report(report)
+            # What the needs assessors see first: the reassessments the delivery data calls for.
+            refreshed = reassessment_flags_refresh(
+                actor=None, municipality=Municipality.objects.get(pk=report.municipality_id),
+                as_of=timezone.localdate())
+            self.stdout.write(f"Reassessment flags raised: {refreshed.raised_total:,}; due dates set by rule: "
+                              f"{refreshed.scheduled:,}.")
         else:
             counts = demo_counts(existing)
             self.stdout.write(
@@ -86,7 +95,7 @@ class Command(BaseCommand):
         width = max(len(login.username) for login in logins) if logins else 8
         self.stdout.write("")
         self.stdout.write(self.style.MIGRATE_HEADING(f"Logins (password for all: {PASSWORD})"))
-        self.stdout.write(f"  {'role':<16} {'username':<{width}}  {'password':<12}  what to look at")
+        self.stdout.write(f"  {'role':<18} {'username':<{width}}  {'password':<12}  what to look at")
         for login in logins:
-            self.stdout.write(f"  {login.role:<16} {login.username:<{width}}  {PASSWORD:<12}  {login.look_at}")
+            self.stdout.write(f"  {login.role:<18} {login.username:<{width}}  {PASSWORD:<12}  {login.look_at}")
         self.stdout.write("")
