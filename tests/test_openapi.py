@@ -94,6 +94,28 @@ EXPECTED = {
     ("post", "/api/v1/messages/change-requests"),
     ("get", "/api/v1/messages/change-requests/{request_id}"),
     ("post", "/api/v1/messages/frame-adjustments"),
+    # Approval on equal terms
+    ("get", "/api/v1/municipalities/{code}/requirements"),
+    ("post", "/api/v1/approvals"),
+    ("get", "/api/v1/approvals/{approval_id}"),
+    ("post", "/api/v1/approvals/{approval_id}/capacity"),
+    ("get", "/api/v1/capacity"),
+    # Comparison and choice
+    ("get", "/api/v1/choices/default-rule"),
+    ("put", "/api/v1/choices/default-rule"),
+    ("post", "/api/v1/ratings"),
+    ("post", "/api/v1/complaints"),
+    ("get", "/api/v1/complaints"),
+    # Meals
+    ("get", "/api/v1/meals/menus"),
+    ("post", "/api/v1/meals/menus"),
+    ("get", "/api/v1/meals/orders"),
+    ("post", "/api/v1/meals/orders"),
+    ("post", "/api/v1/meals/orders/{order_id}/confirm"),
+    ("post", "/api/v1/meals/orders/{order_id}/reject"),
+    ("post", "/api/v1/meals/orders/{order_id}/deliver"),
+    ("post", "/api/v1/meals/orders/{order_id}/missed"),
+    ("post", "/api/v1/meals/orders/{order_id}/cancel"),
 }
 
 

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "frivalg.changerequests",
     "frivalg.demo",
     "frivalg.guidelines",
+    "frivalg.meals",
 ]
 
 MIDDLEWARE = [

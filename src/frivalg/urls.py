@@ -19,5 +19,6 @@ urlpatterns = [
     path("reassessments/", include("frivalg.reassessments.urls")),
     path("change-requests/", include("frivalg.changerequests.urls")),
     path("guidelines/", include("frivalg.guidelines.urls")),
+    path("meals/", include("frivalg.meals.urls")),
     path("", include("frivalg.core.urls")),
 ]

@@ -63,3 +63,39 @@ def test_language_switch_and_mobile_menu(browser, live_server, world_with_fsiii)
     assert page.url.endswith("/settlements/")
     assert "Settlement runs" in page.inner_text("h1")
     context.close()
+
+
+def test_pages_of_the_purchaser_side_free_choice_and_meals_are_accessible(browser, live_server, world_with_fsiii):
+    """The pages issues 5 and 6 added, each role's own, with some data on them: axe finds nothing."""
+    from frivalg.changerequests.tests.factories import ChangeRequestFactory
+    from frivalg.core.tests.factories import UserFactory
+    from frivalg.meals.tests.factories import add_meals
+    from frivalg.reassessments.tests.factories import FlagFactory
+
+    w = world_with_fsiii
+    UserFactory(username="manager", role="assessment_manager", municipality=w.muni)
+    flag = FlagFactory(citizen=w.citizen)
+    request = ChangeRequestFactory(decision=w.decision, provider=w.private)
+    add_meals(w)
+    pages = {
+        "assessor": [f"/citizens/{w.citizen.public_id}/", "/reassessments/", f"/reassessments/flags/{flag.public_id}/",
+                     "/change-requests/", f"/change-requests/requests/{request.public_id}/", "/waiting-lists/",
+                     "/my/awaiting-choice/", "/guidelines/", f"/citizens/decisions/{w.decision.public_id}/"],
+        "manager": ["/reassessments/team/", "/reassessments/policy/", "/guidelines/"],
+        "finance": ["/providers/requirements/", "/providers/applications/", "/providers/capacity/",
+                    "/providers/rechoices/", "/my/default-rule/", "/my/complaints/", "/meals/purchaser/signals/",
+                    "/meals/purchaser/payment-rule/"],
+        "citizen": ["/citizens/my-decisions/", f"/citizens/decisions/{w.decision.public_id}/letter/", "/my/rate/",
+                    "/my/complaints/new/", "/meals/", "/meals/my-orders/", "/waiting-lists/mine/"],
+        "private_admin": ["/change-requests/provider/", "/providers/mine/", "/providers/applications/new/",
+                          "/my/terminations/", "/meals/provider/orders/", "/meals/provider/menus/"],
+    }
+    checked = []
+    for username, paths in pages.items():
+        context, page = log_in(browser, live_server, username)
+        for path in paths:
+            response = page.goto(f"{live_server.url}{path}")
+            assert response is not None and response.status == 200, path
+            assert_accessible(page, checked)
+        context.close()
+    assert len(checked) == sum(len(paths) for paths in pages.values())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django.db.models import Max, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 
 from frivalg.assessments.models import (
     Appeal,
@@ -111,7 +111,10 @@ def decisions_awaiting_choice(*, actor: AnyUser) -> QuerySet[Decision]:
     return (
         decisions_for(actor=actor)
         .filter(status=DecisionStatus.GRANTED)
-        .exclude(choices__valid_to__isnull=True)
+        # Counted, not excluded: `exclude(choices__valid_to__isnull=True)` would also drop the
+        # decisions with no choice at all (the outer join's NULL matches isnull).
+        .annotate(open_choices=Count("choices", filter=Q(choices__valid_to__isnull=True)))
+        .filter(open_choices=0)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today_for(actor)))
     )
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from frivalg.catalogue.models import ProviderKind, Service
 from frivalg.core.models import District, Municipality, TimeStamped, User
+from frivalg.providers.storage import document_storage
 
 
 class Provider(TimeStamped):
@@ -93,6 +94,11 @@ class Approval(TimeStamped):
     decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(_("reason"), blank=True)
+    served_districts = models.ManyToManyField(
+        District, blank=True, related_name="approvals_served", verbose_name=_("districts to serve")
+    )
+    languages = models.JSONField(_("languages offered"), default=list, blank=True)
+    notice_given_on = models.DateField(_("notice given on"), null=True, blank=True)
 
     class Meta:
         ordering = ["municipality", "provider", "service"]
@@ -137,3 +143,127 @@ class StaffMember(TimeStamped):
 
     def __str__(self) -> str:
         return self.pseudonym
+
+
+class RequirementKind(models.TextChoices):
+    DOCUMENT = "document", _("Document")
+    INSURANCE = "insurance", _("Insurance")
+    STAFF_QUALIFICATION = "staff", _("Staff qualification")
+    LANGUAGES = "languages", _("Languages")
+    DISTRICTS = "districts", _("Districts")
+    CAPACITY = "capacity", _("Capacity")
+    QUALITY_SYSTEM = "quality", _("Quality system")
+    RESPONSE_TIME = "response", _("Response time")
+    OTHER = "other", _("Other")
+
+
+class Requirement(TimeStamped):
+    """A published requirement every provider must meet to be approved — the in-house provider
+    included. Versioned by date: a changed requirement is a new row with the same code and a
+    higher version; the old one gets its end date."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="provider_requirements")
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, null=True, blank=True, related_name="requirements",
+        verbose_name=_("service"), help_text=_("Empty: the requirement applies to every service."),
+    )
+    code = models.CharField(_("code"), max_length=20)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    title = models.CharField(_("title"), max_length=160)
+    description = models.TextField(_("description"), help_text=_("In plain language: what the provider must show."))
+    kind = models.CharField(_("kind"), max_length=10, choices=RequirementKind.choices)
+    document_required = models.BooleanField(_("a document must be uploaded"), default=False)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["municipality", "code", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "code", "version"], name="requirement_code_version"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")), name="requirement_valid_period"
+            ),
+        ]
+        verbose_name = _("requirement")
+        verbose_name_plural = _("requirements")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+class RequirementOutcome(models.TextChoices):
+    PENDING = "pending", _("Not assessed yet")
+    MET = "met", _("Met")
+    NOT_MET = "not_met", _("Not met")
+    NEEDS_MORE = "needs_more", _("Needs more information")
+
+
+def document_path(instance: "RequirementAnswer", filename: str) -> str:
+    """A random name under the municipality: the uploader's file name is kept only as data."""
+    extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}.get(
+        instance.document_content_type, "bin"
+    )
+    return f"approval-documents/{instance.approval.municipality_id}/{uuid.uuid4().hex}.{extension}"
+
+
+class RequirementAnswer(TimeStamped):
+    """The provider's answer to one requirement in its application, and the municipality's
+    assessment of it (met / not met / needs more, with a note)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    approval = models.ForeignKey(Approval, on_delete=models.CASCADE, related_name="answers")
+    requirement = models.ForeignKey(Requirement, on_delete=models.PROTECT, related_name="answers")
+    answer = models.TextField(_("answer"), blank=True)
+    document = models.FileField(_("document"), upload_to=document_path, storage=document_storage, blank=True)
+    document_content_type = models.CharField(max_length=40, blank=True)
+    document_name = models.CharField(max_length=200, blank=True)
+    outcome = models.CharField(
+        _("assessment"), max_length=10, choices=RequirementOutcome.choices, default=RequirementOutcome.PENDING
+    )
+    note = models.TextField(_("note"), blank=True)
+    assessed_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    assessed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["approval", "requirement__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["approval", "requirement"], name="answer_once_per_requirement"),
+        ]
+        verbose_name = _("requirement answer")
+        verbose_name_plural = _("requirement answers")
+
+
+class ReChoiceStatus(models.TextChoices):
+    OPEN = "open", _("Must choose again")
+    CHOSEN = "chosen", _("Chose another provider")
+    ASSIGNED = "assigned", _("Assigned by the default rule")
+    NO_PROVIDER = "none", _("No provider available")
+
+
+class ReChoice(TimeStamped):
+    """A client of a provider that is suspended or leaves must choose again by the deadline;
+    whoever has not is assigned by the default rule — nobody is left without a provider."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="rechoices")
+    approval = models.ForeignKey(Approval, on_delete=models.PROTECT, related_name="rechoices")
+    decision = models.ForeignKey("assessments.Decision", on_delete=models.PROTECT, related_name="rechoices")
+    previous_choice = models.ForeignKey("choices.Choice", on_delete=models.PROTECT, related_name="+")
+    new_choice = models.ForeignKey("choices.Choice", on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    end_date = models.DateField(_("provider ends on"))
+    deadline = models.DateField(_("choose by"))
+    status = models.CharField(_("status"), max_length=8, choices=ReChoiceStatus.choices, default=ReChoiceStatus.OPEN)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        ordering = ["deadline", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["decision"], condition=Q(status="open"), name="rechoice_one_open_per_decision"
+            ),
+            models.CheckConstraint(condition=Q(deadline__lte=F("end_date")), name="rechoice_deadline_before_end"),
+        ]
+        verbose_name = _("re-choice")
+        verbose_name_plural = _("re-choices")

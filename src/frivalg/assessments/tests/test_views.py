@@ -199,3 +199,13 @@ def test_the_citizen_record_has_a_timeline_of_everything_newest_first(client, wo
     absence = next(event for event in timeline if event.kind == "absence")
     assert absence.on == date(2026, 2, 3)
     assert "3.2.2026" in absence.text or "03.02.2026" in absence.text
+
+
+def test_decisions_awaiting_a_choice_include_those_with_no_choice_at_all(world):
+    from frivalg.assessments.selectors import decisions_awaiting_choice
+    from frivalg.assessments.tests.factories import DecisionFactory
+
+    fresh = DecisionFactory(citizen=world.citizen, service=world.personal, valid_from=world.decision.valid_from)
+    awaiting = list(decisions_awaiting_choice(actor=world.assessor))
+    assert fresh in awaiting  # granted, no choice yet
+    assert world.decision not in awaiting  # has an open choice

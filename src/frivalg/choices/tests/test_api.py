@@ -1,8 +1,9 @@
 """The citizen's free choice of provider through the JSON API."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from frivalg.assessments.tests.factories import DecisionFactory
 from frivalg.choices.models import Choice
@@ -43,9 +44,14 @@ def test_a_relative_chooses_for_the_citizen(world, client):
 
 def test_switch_keeps_the_history(world, client):
     client.force_login(world.citizen_user)
-    response = post(client, f"/decisions/{world.decision.public_id}/switch",
-                    {"provider": str(world.in_house.public_id), "notice_days": 5})
+    url = f"/decisions/{world.decision.public_id}/switch"
+    response = post(client, url, {"provider": str(world.in_house.public_id), "notice_days": 3})
+    assert response.json()["detail"][0]["field"] == "notice_days"  # only the municipality sets another notice
+    response = post(client, url, {"provider": str(world.in_house.public_id), "reason": "Closer to home"})
     assert response.status_code == 201, response.content
+    assert response.json()["valid_from"] == (timezone.localdate() + timedelta(days=10)).isoformat()
+    assert response.json()["reason"] == "Closer to home"
+    assert response.json()["initiated_by"] == "citizen"
     history = client.get(f"{API}/decisions/{world.decision.public_id}/choices").json()["items"]
     assert [c["provider"]["name"] for c in history] == ["Omsorg Nord ApS", "Testrup Hjemmepleje"]
     assert history[0]["valid_to"] is not None
@@ -93,3 +99,49 @@ def test_the_assessor_records_a_choice(world, client, new_decision):
     client.force_login(world.assessor)
     response = post(client, f"/decisions/{new_decision.public_id}/choice", {"provider": str(world.in_house.public_id)})
     assert response.status_code == 201, response.content
+
+
+def test_comparison_data_in_the_api(world, client, new_decision):
+    client.force_login(world.neighbour_user)
+    body = client.get(f"{API}/decisions/{new_decision.public_id}/providers?sort=places").json()
+    row = body["items"][0]
+    assert set(row) >= {"places_left", "price_minor", "continuity", "punctuality_percent", "satisfaction",
+                        "complaints_per_100_clients", "specialities", "is_current"}
+    assert row["satisfaction"] == {"answers": 0, "mean": None}
+    assert client.get(f"{API}/decisions/{new_decision.public_id}/providers?sort=bogus").status_code == 422
+
+
+def test_ratings_and_complaints_through_the_api(world, client):
+    client.force_login(world.relative)
+    rating = {"citizen": str(world.citizen.public_id), "provider": str(world.private.public_id),
+              "respect": 5, "on_time": 4, "same_people": 3, "overall": 4}
+    response = post(client, "/ratings", rating)
+    assert response.status_code == 201, response.content
+    again = post(client, "/ratings", rating)
+    assert again.status_code == 422 and again.json()["detail"][0]["field"] == "provider"
+    assert post(client, "/ratings", {**rating, "overall": 7}).json()["detail"][0]["field"] == "overall"
+    neighbour = post(client, "/ratings", {**rating, "citizen": str(world.neighbour.public_id)})
+    assert neighbour.json()["detail"][0]["field"] == "citizen"
+    response = post(client, "/complaints", {"citizen": str(world.citizen.public_id),
+                                            "provider": str(world.private.public_id), "text": "Late again"})
+    assert response.status_code == 201, response.content
+    assert [c["text"] for c in client.get(f"{API}/complaints").json()["items"]] == ["Late again"]
+    client.force_login(world.neighbour_user)
+    assert client.get(f"{API}/complaints").json()["items"] == []
+
+
+def test_default_rule_settings_through_the_api(world, client):
+    client.force_login(world.finance)
+    assert client.get(f"{API}/choices/default-rule").json() == {
+        "rule": "rotation", "choice_deadline_days": 14, "switch_notice_days": 10}
+    response = client.put(f"{API}/choices/default-rule", {"rule": "nearest", "choice_deadline_days": 20,
+                                                         "switch_notice_days": 5}, content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert response.json()["rule"] == "nearest"
+    client.force_login(world.assessor)
+    assert client.get(f"{API}/choices/default-rule").json()["rule"] == "nearest"
+    response = client.put(f"{API}/choices/default-rule", {"rule": "nearest", "choice_deadline_days": 20,
+                                                         "switch_notice_days": 5}, content_type="application/json")
+    assert response.status_code == 403
+    client.force_login(world.citizen_user)
+    assert client.get(f"{API}/choices/default-rule").status_code == 403

@@ -77,10 +77,20 @@ def test_relative_switches_provider(client, world):
     assert response.context["current"].provider == world.private
     assert response.context["acting_for_other"]
     response = client.post(choose_url(world.decision), {"provider": str(world.in_house.public_id)})
+    # First the date the new provider takes over (the municipality's notice, default 10 days) …
+    assert response.status_code == 200
+    effective = timezone.localdate() + timedelta(days=10)
+    assert response.context["effective"] == effective
+    assert not Choice.objects.filter(decision=world.decision, provider=world.in_house).exists()
+    # … then the confirmation with a reason.
+    response = client.post(choose_url(world.decision), {"provider": str(world.in_house.public_id), "confirm": "1",
+                                                        "reason": "Karen prefers the in-house team"})
     assert response.status_code == 302
     history = list(Choice.objects.filter(decision=world.decision).order_by("valid_from", "id"))
     assert [c.provider for c in history] == [world.private, world.in_house]
-    assert history[0].valid_to is not None
+    assert history[0].valid_to == effective - timedelta(days=1)
+    assert history[1].reason == "Karen prefers the in-house team"
+    assert history[1].initiated_by == "relative"
 
 
 def test_choosing_the_current_provider_is_an_error_not_a_500(client, world):
@@ -129,3 +139,102 @@ def test_an_assessor_records_a_choice_and_returns_to_the_decision(client, world,
     assert choice.chosen_by == world.assessor
     # The provider hears of its new client: one allocation message for the choice.
     assert Message.objects.filter(choice=choice, kind="allocation", provider=world.private).count() == 1
+
+
+# --- comparison, rating, complaints, provider termination, the purchaser's pages ---------------
+
+
+def test_comparison_page_is_sortable_and_accessible(client, world, new_decision):
+    client.force_login(world.citizen_user)
+    response = client.get(choose_url(new_decision) + "?sort=punctuality")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert response.context["comparison"].sort == "punctuality"
+    assert 'aria-labelledby="provider-' in html and '<label class="form-label" for="sort">' in html
+    assert "The price is the same for all the providers." in html
+    assert "Different caregivers in 14 days" in html and "Satisfaction" in html
+    assert "style=" not in html.split('<div class="citizen-page">')[1]  # no fixed widths
+
+
+def test_a_full_provider_shows_why_and_the_alternatives(client, world, new_decision):
+    world.in_house.approvals.filter(service=world.personal).update(capacity=1)  # the neighbour holds it
+    client.force_login(world.citizen_user)
+    html = client.get(choose_url(new_decision)).content.decode()
+    assert "No free places at the moment" in html
+    assert "Providers with free places:" in html and "Omsorg Nord ApS" in html
+    assert f'value="{world.in_house.public_id}"' not in html  # no button to choose it
+    response = client.post(choose_url(new_decision), {"provider": str(world.in_house.public_id)})
+    assert response.status_code == 200
+    assert "no free places" in str(response.context["form"].non_field_errors())
+
+
+def test_citizen_rates_and_complains(client, world):
+    client.force_login(world.citizen_user)
+    response = client.get(reverse("choices:rate"))
+    assert response.status_code == 200
+    (key, _label), = response.context["form"].fields["choice"].choices
+    response = client.post(reverse("choices:rate"), {"choice": key, "respect": "5", "on_time": "4",
+                                                     "same_people": "4", "overall": "5"})
+    assert response.status_code == 302
+    response = client.post(reverse("choices:rate"), {"choice": key, "respect": "5", "on_time": "4",
+                                                     "same_people": "4", "overall": "9"})
+    assert response.status_code == 200 and response.context["form"].errors["overall"]
+    response = client.post(reverse("choices:complain"), {"choice": key, "text": ""})
+    assert response.status_code == 200 and response.context["form"].errors["text"]
+    response = client.post(reverse("choices:complain"), {"choice": key, "text": "Nobody came on Tuesday."})
+    assert response.status_code == 302
+    assert "Nobody came on Tuesday." in client.get(reverse("choices:complaints")).content.decode()
+
+
+def test_the_assessor_records_a_complaints_outcome(client, world):
+    from frivalg.choices.services import complaint_submit
+
+    complaint = complaint_submit(actor=world.citizen_user, citizen=world.citizen, provider=world.private, text="x")
+    client.force_login(world.assessor)
+    url = reverse("choices:complaint", args=[complaint.public_id])
+    assert client.post(url, {"outcome": "maybe"}).status_code == 200
+    assert client.post(url, {"outcome": "upheld", "note": "Confirmed"}).status_code == 302
+    complaint.refresh_from_db()
+    assert complaint.outcome == "upheld"
+    client.force_login(world.other_assessor)
+    assert client.get(url).status_code == 404
+
+
+def test_provider_admin_ends_a_client_relationship(client, world):
+    url = reverse("choices:client_end", args=[world.choice.public_id])
+    client.force_login(world.in_house_admin)
+    assert client.get(url).status_code == 404  # not its client
+    client.force_login(world.private_admin)
+    assert url in client.get(reverse("choices:terminations")).content.decode()  # its client, with the link
+    response = client.post(url, {"reason_code": "safety", "explanation": "", "notice_days": "10"})
+    assert response.status_code == 200 and response.context["form"].errors["explanation"]
+    response = client.post(url, {"reason_code": "safety", "explanation": "Dog bit staff.", "notice_days": "14"})
+    assert response.status_code == 302
+    world.choice.refresh_from_db()
+    assert world.choice.valid_to == timezone.localdate() + timedelta(days=13)
+    assert "Dog bit staff." in client.get(reverse("choices:terminations")).content.decode()
+
+
+def test_purchaser_pages(client, world):
+    client.force_login(world.finance)
+    url = reverse("choices:default_rule")
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"rule": "lottery", "choice_deadline_days": "21", "switch_notice_days": "500"})
+    assert response.status_code == 200 and response.context["form"].errors["switch_notice_days"]
+    assert client.post(url, {"rule": "lottery", "choice_deadline_days": "21",
+                             "switch_notice_days": "7"}).status_code == 302
+    due = DecisionFactory(citizen=world.neighbour, service=world.practical,
+                          choice_deadline=timezone.localdate() + timedelta(days=3))
+    client.force_login(world.assessor)
+    assert client.get(url).status_code == 403
+    response = client.get(reverse("choices:awaiting"))
+    assert response.status_code == 200
+    assert [row["decision"] for row in response.context["awaiting"]] == [due]
+    assert response.context["setting"].rule == "lottery"
+
+
+@pytest.mark.parametrize("who", ["citizen_user", "private_admin", "analyst"])
+def test_purchaser_pages_forbidden_for_others(client, world, who):
+    client.force_login(getattr(world, who))
+    assert client.get(reverse("choices:default_rule")).status_code == 403
+    assert client.get(reverse("choices:awaiting")).status_code == 403

@@ -36,12 +36,17 @@ class MenuItem:
 _CITIZEN_MENU = (
     MenuItem(_("My overview"), "choices:my"),
     MenuItem(_("My decisions"), "assessments:my_decisions"),
+    MenuItem(_("Meals"), "meals:menus"),
+    MenuItem(_("My meal orders"), "meals:my_orders"),
+    MenuItem(_("Rate my provider"), "choices:rate"),
+    MenuItem(_("Complaints"), "choices:complaints"),
     MenuItem(_("My waiting lists"), "waitinglists:my"),
 )
 _ASSESSOR_MENU = (
     MenuItem(_("Caseload"), "assessments:caseload"),
     MenuItem(_("Reassessments due"), "reassessments:queue"),
     MenuItem(_("Change requests"), "changerequests:inbox"),
+    MenuItem(_("Awaiting a choice"), "choices:awaiting"),
     MenuItem(_("Waiting lists"), "waitinglists:index"),
 )
 
@@ -57,6 +62,11 @@ MENUS: dict[str, tuple[MenuItem, ...]] = {
     roles.FINANCE.name: (
         MenuItem(_("Settlement runs"), "settlements:runs"),
         MenuItem(_("Providers"), "providers:list"),
+        MenuItem(_("Requirements"), "providers:requirements"),
+        MenuItem(_("Applications"), "providers:applications"),
+        MenuItem(_("Capacity"), "providers:capacity"),
+        MenuItem(_("Default rule"), "choices:default_rule"),
+        MenuItem(_("Meals"), "meals:signals"),
         MenuItem(_("Rates"), "catalogue:rates"),
         MenuItem(_("Prices"), "pricing:cost_models"),
         MenuItem(_("Key figures"), "followup:key_figures"),
@@ -65,6 +75,10 @@ MENUS: dict[str, tuple[MenuItem, ...]] = {
         MenuItem(_("Clients and visits"), "visits:provider_home"),
         MenuItem(_("Plan a visit"), "visits:plan"),
         MenuItem(_("Allocations and change requests"), "changerequests:provider"),
+        MenuItem(_("Approvals"), "providers:mine"),
+        MenuItem(_("Meal orders"), "meals:provider_orders"),
+        MenuItem(_("Menus"), "meals:provider_menus"),
+        MenuItem(_("Clients"), "choices:terminations"),
     ),
     roles.CAREGIVER.name: (MenuItem(_("Today's visits"), "visits:today"),),
     roles.PROCUREMENT.name: (MenuItem(_("Key figures"), "followup:key_figures"),),

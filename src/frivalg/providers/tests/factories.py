@@ -1,6 +1,6 @@
 import factory
 
-from frivalg.providers.models import Approval, Provider, StaffMember
+from frivalg.providers.models import Approval, Provider, Requirement, StaffMember
 
 
 class ProviderFactory(factory.django.DjangoModelFactory):
@@ -32,3 +32,17 @@ class StaffMemberFactory(factory.django.DjangoModelFactory):
     provider = factory.SubFactory(ProviderFactory)
     pseudonym = factory.Sequence(lambda n: f"M{n:03d}")
     role = "caregiver"
+
+
+class RequirementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Requirement
+
+    municipality = factory.SubFactory("frivalg.core.tests.factories.MunicipalityFactory")
+    service = None
+    code = factory.Sequence(lambda n: f"R{n}")
+    title = "Forsikring"
+    description = "Provider must hold liability insurance."
+    kind = "insurance"
+    document_required = False
+    valid_from = factory.LazyFunction(lambda: __import__("datetime").date(2020, 1, 1))

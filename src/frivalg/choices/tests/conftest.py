@@ -1,0 +1,10 @@
+import pytest
+from django.utils import translation
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    """Pages and messages in English, the source language, whatever the translations say."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
