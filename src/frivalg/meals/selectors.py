@@ -229,6 +229,18 @@ def meal_copayments(*, actor: AnyUser, year: int, month: int) -> list[CitizenMea
                             int(r["meals"]), int(r["amount"])) for r in rows]
 
 
+def meal_shares_of_month(*, municipality_id: int, start: date, end: date) -> list[tuple[int, int, int]]:
+    """(citizen id, meals, citizen's share in minor units) of the meals delivered from `start` up
+    to `end` (exclusive) in the municipality, by citizen id. Internal: the settlement's co-payment
+    bills read it after checking SETTLEMENT_RUN. The delivery date is the municipality's local
+    day; the shares are the ones fixed on the order lines when the orders were placed."""
+    rows = (MealOrderLine.objects.filter(order__municipality_id=municipality_id, order__status=OrderStatus.DELIVERED,
+                                         order__delivery_date__gte=start, order__delivery_date__lt=end)
+            .values("order__citizen_id").annotate(meals=Sum("quantity"), amount=Sum("citizen_share_minor"))
+            .order_by("order__citizen_id"))
+    return [(int(r["order__citizen_id"]), int(r["meals"]), int(r["amount"])) for r in rows]
+
+
 def menu_form_choices(*, actor: AnyUser) -> tuple[QuerySet[Service], QuerySet[District]]:
     """The meal services the actor's providers are approved for, and their municipalities' districts."""
     approvals = meal_services_for_provider(actor=actor)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from frivalg.assessments.models import Decision
 from frivalg.catalogue.models import ProviderKind, Service
 from frivalg.choices.models import Choice
-from frivalg.choices.selectors import open_choice
+from frivalg.choices.selectors import default_rule_setting_of, open_choice
 from frivalg.choices.services import choice_assign_default
 from frivalg.core import roles
 from frivalg.core.models import District, Municipality, User
@@ -674,10 +674,6 @@ def approval_end_clients(*, actor: User | None, approval: Approval, end_date: da
     return created
 
 
-#: The rule for clients of a leaving provider who did not choose again.
-RECHOICE_DEFAULT_RULE = "rotation"
-
-
 def _rechoice_settle(rechoice: ReChoice, today: date, rule: str) -> None:
     """One client past the deadline: chose elsewhere, or assigned by the default rule, or listed
     as without a provider with the reason."""
@@ -711,9 +707,10 @@ def _rechoice_settle(rechoice: ReChoice, today: date, rule: str) -> None:
 
 @transaction.atomic
 def rechoice_assign_due(*, actor: User | None, today: date | None = None,
-                        rule: str = RECHOICE_DEFAULT_RULE) -> dict[str, int]:
+                        rule: str | None = None) -> dict[str, int]:
     """The scheduled job (`frivalg rechoice_assign`): every client whose deadline has passed and
-    who has not chosen again is assigned by the default rule. Returns the count per outcome."""
+    who has not chosen again is assigned by the default rule — `rule`, or else the one the
+    client's municipality has set (rotation when it has set none). Returns the count per outcome."""
     today = today or timezone.localdate()
     due = ReChoice.objects.select_for_update().filter(status=ReChoiceStatus.OPEN, deadline__lt=today)
     if actor is not None:
@@ -723,7 +720,7 @@ def rechoice_assign_due(*, actor: User | None, today: date | None = None,
         due = due.filter(municipality_id=actor.municipality_id)
     counts = {status: 0 for status in ReChoiceStatus.values}
     for rechoice in due.select_related("approval"):
-        _rechoice_settle(rechoice, today, rule)
+        _rechoice_settle(rechoice, today, rule or default_rule_setting_of(rechoice.municipality_id).rule)
         counts[rechoice.status] += 1
         audit_record(
             actor=actor,

@@ -508,7 +508,8 @@ class BillExplanation:
 
 def bill_explanation(*, bill: CoPaymentBill) -> BillExplanation:
     """What the bill is made of, in the terms the citizen reads it: the month's services with
-    their hours or units and fees, and the caps of the income brackets."""
+    their hours or units and fees, the caps of the income brackets, and the meals (on the bill
+    itself: `meals_count`, `meals_minor`, outside the cap)."""
     policy, _record = policy_in_force(bill.municipality, bill.period_start)
     fees = policy.co_payment
     rows = (
@@ -528,7 +529,7 @@ def bill_explanation(*, bill: CoPaymentBill) -> BillExplanation:
         if row["service__code"] in fees.per_hour_minor or row["service__code"] in fees.per_unit_minor
     )
     brackets = tuple((b.income_up_to_minor, b.monthly_cap_minor) for b in fees.brackets)
-    return BillExplanation(bill, services, brackets, bill.amount_minor < bill.fee_minor)
+    return BillExplanation(bill, services, brackets, bill.care_amount_minor < bill.fee_minor)
 
 
 def bill_html(*, bill: CoPaymentBill) -> str:

@@ -238,7 +238,16 @@ class CitizenIncome(TimeStamped):
 
 class CoPaymentBill(TimeStamped):
     """A citizen's co-payment for a month: the fee on delivered time and units, capped by the
-    income bracket. Recomputed with the month's settlement until it is sent."""
+    income bracket, plus the citizen's share of the meals delivered in the month (meals
+    marketplace, docs/meals.md). Recomputed with the month's settlement until it is sent.
+
+    The meals are outside the cap, an assumption of the municipality's policy that follows the
+    Nordic practice: the monthly maximum fee covers the help, not the food. In Sweden the maxtaxa
+    of socialtjänstlagen (2001:453) 8 kap. 5 § does not cover food (Socialstyrelsen's guidance on
+    the maxtaxa lists meals as a cost outside it); in Denmark personal and practical help is free
+    and the citizen pays for a meal service at the municipality's price, up to a statutory
+    maximum (serviceloven § 161). `amount_minor` is therefore the capped care fee plus
+    `meals_minor`."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="+")
@@ -250,6 +259,8 @@ class CoPaymentBill(TimeStamped):
     units = models.BigIntegerField(_("units (ten-thousandths)"), default=0)
     fee_minor = models.BigIntegerField(_("fee before the cap"))
     cap_minor = models.BigIntegerField(_("monthly cap"), null=True, blank=True)
+    meals_minor = models.BigIntegerField(_("citizen's share of the meals"), default=0, db_default=0)
+    meals_count = models.PositiveIntegerField(_("meals delivered"), default=0, db_default=0)
     amount_minor = models.BigIntegerField(_("to pay"))
     input_hash = models.CharField(max_length=64, blank=True)
 
@@ -257,11 +268,18 @@ class CoPaymentBill(TimeStamped):
         ordering = ["-period_start", "citizen"]
         constraints = [
             models.UniqueConstraint(fields=["citizen", "period_start", "period_end"], name="bill_one_per_period"),
-            models.CheckConstraint(condition=Q(amount_minor__gte=0) & Q(amount_minor__lte=F("fee_minor")),
-                                   name="bill_within_fee"),
+            models.CheckConstraint(
+                condition=Q(amount_minor__gte=0) & Q(amount_minor__lte=F("fee_minor") + F("meals_minor")),
+                name="bill_within_fee"),
+            models.CheckConstraint(condition=Q(meals_minor__gte=0), name="bill_meals_not_negative"),
         ]
         verbose_name = _("co-payment bill")
         verbose_name_plural = _("co-payment bills")
+
+    @property
+    def care_amount_minor(self) -> int:
+        """What the citizen pays for the care: the fee after the cap, without the meals."""
+        return self.amount_minor - self.meals_minor
 
 
 class BatchStatus(models.TextChoices):

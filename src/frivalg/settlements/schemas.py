@@ -225,7 +225,9 @@ class BillOut(Schema):
     units: int = Field(..., description="Ten-thousandths of a unit.")
     fee_minor: int = Field(..., description="The fee before the cap, in øre/öre.")
     cap_minor: int | None = Field(..., description="The monthly cap of the citizen's income bracket.")
-    amount_minor: int = Field(..., description="To pay.")
+    meals_count: int = Field(..., description="Meals delivered in the month (meals marketplace).")
+    meals_minor: int = Field(..., description="The citizen's share of those meals, in øre/öre, outside the cap.")
+    amount_minor: int = Field(..., description="To pay: the fee after the cap plus the meals.")
 
     @staticmethod
     def resolve_id(obj: Any) -> UUID:

@@ -29,6 +29,7 @@ from frivalg.core.models import Municipality, User
 from frivalg.core.periods import Period
 from frivalg.core.selectors import municipality_of, require
 from frivalg.core.services import audit_record
+from frivalg.meals.selectors import meal_service_q, meal_shares_of_month
 from frivalg.pricing.models import AfterCalculation, AfterCalculationLine
 from frivalg.providers.models import Provider
 from frivalg.providers.selectors import providers_for
@@ -48,7 +49,7 @@ from frivalg.settlements.models import (
     SettlementPolicy,
     SettlementRun,
 )
-from frivalg.settlements.policy import PolicyError, parse_policy
+from frivalg.settlements.policy import Policy, PolicyError, parse_policy
 from frivalg.settlements.snapshot import content_hash, lines_hash, take_snapshot
 from frivalg.visits.models import Visit
 
@@ -396,6 +397,32 @@ def _corrections(approved: SettlementRun, rows: list[dict[str, Any]]) -> list[tu
     return changes
 
 
+def _meal_fee_codes(municipality: Municipality, policy: Policy) -> list[str]:
+    """The meal services' codes the policy puts a per-unit co-payment fee on. The citizen's share
+    of the meals is billed from the meal orders' lines (`meals_minor`); a per-unit fee on the
+    meal service would bill each delivered meal a second time, so the policy must not carry one."""
+    codes = set(Service.objects.filter(meal_service_q(), municipality=municipality).values_list("code", flat=True))
+    return sorted(codes & set(policy.co_payment.per_unit_minor))
+
+
+def _meal_fee_error(codes: list[str]) -> str:
+    return _("The citizens' share of the meals is billed from their meal orders: remove the per-unit "
+             "co-payment fee for %(codes)s from the settlement policy, or each meal is billed twice.") % {
+        "codes": ", ".join(codes)}
+
+
+def _bills_with_meals(bills: list[dict[str, Any]], meals: list[tuple[int, int, int]]) -> list[dict[str, Any]]:
+    """The engine's bills plus each citizen's meals, by citizen: the meals are added after the
+    cap (see CoPaymentBill), and a citizen with meals but no care fee gets a bill of the meals."""
+    by_citizen = {bill["citizen_id"]: {**bill, "meals_count": 0, "meals_minor": 0} for bill in bills}
+    for citizen_id, count, amount in meals:
+        bill = by_citizen.setdefault(citizen_id, {"citizen_id": citizen_id, "minutes": 0, "units": 0, "fee_minor": 0,
+                                                  "cap_minor": None, "amount_minor": 0})
+        bill["meals_count"], bill["meals_minor"] = count, amount
+        bill["amount_minor"] += amount
+    return [by_citizen[citizen_id] for citizen_id in sorted(by_citizen)]
+
+
 def settlement_month_compute(
     *, actor: User, period: Period, progress: Callable[[str], None] | None = None
 ) -> MonthResult:
@@ -411,9 +438,15 @@ def settlement_month_compute(
     step = progress or (lambda _label: None)
     step("snapshot")
     snapshot, policy_record = take_snapshot(municipality, period)
-    input_hash = content_hash(snapshot, policy_record)
+    if codes := _meal_fee_codes(municipality, snapshot.params.policy):
+        raise ValidationError({"period": _meal_fee_error(codes)})
+    meals = meal_shares_of_month(municipality_id=municipality.pk, start=period.start, end=period.end)
+    # The meal shares are input to the bills: they are in the hash (a month without meals keeps
+    # the hash it had before meals were billed).
+    input_hash = content_hash(snapshot, (policy_record, meals) if meals else policy_record)
     step("engine")
-    lines, bills = engine.run(snapshot)
+    lines, engine_bills = engine.run(snapshot)
+    bills = _bills_with_meals(engine_bills.to_pylist(), meals)
     output_hash = lines_hash(lines)
     step("store")
     by_provider: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -465,8 +498,9 @@ def settlement_month_compute(
             CoPaymentBill(municipality=municipality, citizen_id=bill["citizen_id"], period_start=period.start,
                           period_end=period.end, currency=municipality.currency, minutes=bill["minutes"],
                           units=bill["units"], fee_minor=bill["fee_minor"], cap_minor=bill["cap_minor"],
+                          meals_count=bill["meals_count"], meals_minor=bill["meals_minor"],
                           amount_minor=bill["amount_minor"], input_hash=input_hash)
-            for bill in bills.to_pylist()
+            for bill in bills
         ], batch_size=BATCH_SIZE)
         total = sum(lines.column("amount_minor").to_pylist())
         deviations = sum(1 for d in lines.column("deviation").to_pylist() if d)
@@ -474,13 +508,14 @@ def settlement_month_compute(
             actor=actor, municipality_id=municipality.pk, action="settlement_month.compute",
             object_type="settlement_month", object_id=period.start.isoformat()[:7],
             payload={"period": [period.start.isoformat(), period.end.isoformat()], "lines": lines.num_rows,
-                     "deviations": deviations, "total_minor": total, "bills": bills.num_rows,
+                     "deviations": deviations, "total_minor": total, "bills": len(bills),
+                     "meals_minor": sum(amount for _citizen, _count, amount in meals),
                      "runs": [str(run.public_id) for run in runs], "input_hash": input_hash,
                      "output_hash": output_hash, "engine_version": engine.ENGINE_VERSION,
                      "policy_from": policy_record["valid_from"]},
         )
     step("done")
-    return MonthResult(tuple(runs), bills.num_rows, lines.num_rows, deviations, total, input_hash, output_hash)
+    return MonthResult(tuple(runs), len(bills), lines.num_rows, deviations, total, input_hash, output_hash)
 
 
 @transaction.atomic
@@ -490,9 +525,11 @@ def settlement_policy_set(*, actor: User, valid_from: date, document: dict[str, 
     require(actor, roles.RATE_MANAGE)
     municipality = _staff_municipality(actor)
     try:
-        parse_policy(document)
+        parsed = parse_policy(document)
     except PolicyError as error:
         raise ValidationError({"document": [f"{path}: {message}" for path, message in error.problems]}) from error
+    if codes := _meal_fee_codes(municipality, parsed):
+        raise ValidationError({"document": [_meal_fee_error(codes)]})
     used = SettlementRun.objects.filter(municipality=municipality, status__in=[RunStatus.APPROVED,
                                                                                 RunStatus.EXPORTED],
                                         period_end__gt=valid_from).exists()

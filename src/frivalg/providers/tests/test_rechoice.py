@@ -119,3 +119,14 @@ def test_capacity_overview_per_service_and_district(world):
         10, 1, 9, True)
     assert {r.provider for r in rows} == {world.private, world.in_house}
     assert capacity_overview(actor=world.private_admin, on=timezone.localdate()).rows == []
+
+
+def test_the_municipality_s_own_default_rule_assigns_a_leaving_provider_s_clients(world):
+    from frivalg.choices.models import DefaultRuleSetting
+
+    DefaultRuleSetting.objects.create(municipality=world.muni, rule="in_house")
+    approval_decide(actor=world.finance, approval=world.private.approvals.get(service=world.practical),
+                    status="suspended", reason="Tilsyn fandt mangler")
+    rechoice_assign_due(actor=None, today=timezone.localdate() + timedelta(days=1))
+    new = open_choice_of(world.decision)
+    assert new.provider == world.in_house and new.default_rule == "in_house"
