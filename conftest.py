@@ -16,6 +16,20 @@ def pytest_configure(config):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's Chromium for the browser tests of one module. Playwright's sync API allows one
+    instance at a time per process, so it stops when the module ends (tests/browser keeps its
+    own for the whole session, started after every module here has stopped theirs)."""
+    from playwright.sync_api import sync_playwright
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
 @pytest.fixture
 def world(db):
     from tests.world import build_world

@@ -16,17 +16,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                              args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
 def journey_world(transactional_db):
     from tests.world import build_world
@@ -42,14 +31,14 @@ def journey_world(transactional_db):
     return world
 
 
-def test_assessment_to_decision_to_letter_with_the_keyboard(browser, live_server, journey_world):
+def test_assessment_to_decision_to_letter_with_the_keyboard(chromium, live_server, journey_world):
     from frivalg.assessments.models import Assessment, Decision
 
     w = journey_world
     from frivalg.assessments.services import appeal_lodge
 
     appeal = appeal_lodge(actor=w.citizen_user, decision=w.decision, grounds="For lidt hjælp")
-    context, page = log_in(browser, live_server, "assessor")
+    context, page = log_in(chromium, live_server, "assessor")
     assert_accessible(page)  # the caseload, with the appeal waiting for an outcome
     page.goto(f"{live_server.url}/citizens/decisions/{w.decision.public_id}/")
     assert_accessible(page)
@@ -94,7 +83,7 @@ def test_assessment_to_decision_to_letter_with_the_keyboard(browser, live_server
     assert pdf.body().startswith(b"%PDF")
     context.close()
 
-    context, page = log_in(browser, live_server, "citizen")
+    context, page = log_in(chromium, live_server, "citizen")
     page.goto(f"{live_server.url}/citizens/my-decisions/")
     assert_accessible(page)
     page.goto(f"{live_server.url}/citizens/decisions/{decision.public_id}/appeal/")

@@ -22,17 +22,6 @@ pytestmark = [
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                              args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
 def journey_world(transactional_db):
     from tests.world import build_world
@@ -62,7 +51,7 @@ def _in_page_language(page, make):
         return str(make())
 
 
-def test_assessment_to_change_request_answered_in_one_journey(browser, live_server, journey_world):
+def test_assessment_to_change_request_answered_in_one_journey(chromium, live_server, journey_world):
     from django.utils import timezone
     from django.utils.formats import date_format
 
@@ -74,7 +63,7 @@ def test_assessment_to_change_request_answered_in_one_journey(browser, live_serv
     base = live_server.url
 
     # --- the needs assessor: assessment, decision from the proposal, letter ------------------
-    context, page = log_in(browser, live_server, "assessor")
+    context, page = log_in(chromium, live_server, "assessor")
     assert_accessible(page)
     page.goto(f"{base}/citizens/{w.citizen.public_id}/assessments/new/")
     assert_accessible(page)
@@ -112,7 +101,7 @@ def test_assessment_to_change_request_answered_in_one_journey(browser, live_serv
     # --- the citizen chooses the provider for the new decision, on the citizen's own pages ---
     # (The assessor may open the same choice page, but after choosing is sent on to /my/,
     # which needs CITIZEN_VIEW_OWN: a 403 page. So the citizen makes the choice here.)
-    context, page = log_in(browser, live_server, "citizen")
+    context, page = log_in(chromium, live_server, "citizen")
     page.goto(f"{base}/my/")
     assert_accessible(page)
     page.locator(f"a[href$='/my/decisions/{decision.public_id}/choose/']").focus()
@@ -130,7 +119,7 @@ def test_assessment_to_change_request_answered_in_one_journey(browser, live_serv
     context.close()
 
     # --- the provider's admin: allocation, acknowledgement, a request for more time ---------
-    context, page = log_in(browser, live_server, "private_admin")
+    context, page = log_in(chromium, live_server, "private_admin")
     page.goto(f"{base}/change-requests/provider/")
     assert_accessible(page)
     allocation = Message.objects.get(decision=decision, kind=MessageKind.ALLOCATION)
@@ -172,7 +161,7 @@ def test_assessment_to_change_request_answered_in_one_journey(browser, live_serv
     context.close()
 
     # --- the needs assessor: inbox, the request, the answer ---------------------------------
-    context, page = log_in(browser, live_server, "assessor")
+    context, page = log_in(chromium, live_server, "assessor")
     page.goto(f"{base}/change-requests/")
     assert_accessible(page)
     row = page.locator("tr", has=page.locator(f"a[href$='/requests/{change_request.public_id}/']"))
@@ -207,7 +196,7 @@ def test_assessment_to_change_request_answered_in_one_journey(browser, live_serv
     context.close()
 
     # --- the provider sees the answer ---------------------------------------------------------
-    context, page = log_in(browser, live_server, "private_admin")
+    context, page = log_in(chromium, live_server, "private_admin")
     page.goto(f"{base}/change-requests/provider/")
     assert_accessible(page)
     row = page.locator("tr", has=page.locator(f"a[href$='/requests/{change_request.public_id}/']"))

@@ -15,18 +15,7 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                              args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
-        yield chromium
-        chromium.close()
-
-
-def test_apply_answer_assess_with_the_keyboard(browser, live_server, transactional_db):
+def test_apply_answer_assess_with_the_keyboard(chromium, live_server, transactional_db):
     from django.utils import timezone
     from tests.world import build_world
 
@@ -42,7 +31,7 @@ def test_apply_answer_assess_with_the_keyboard(browser, live_server, transaction
     approval = approval_apply(actor=w.private_admin, provider=w.private, service=w.practical, capacity=10)
     answer = approval.answers.get()
 
-    context, page = log_in(browser, live_server, "private_admin")
+    context, page = log_in(chromium, live_server, "private_admin")
     page.goto(f"{live_server.url}/providers/requirements/T001/public/")
     assert_accessible(page)
     page.goto(f"{live_server.url}/providers/mine/")
@@ -58,7 +47,7 @@ def test_apply_answer_assess_with_the_keyboard(browser, live_server, transaction
     assert RequirementAnswer.objects.get(pk=answer.pk).answer == "Alle har SOSU-uddannelsen"
     context.close()
 
-    context, page = log_in(browser, live_server, "finance")
+    context, page = log_in(chromium, live_server, "finance")
     page.goto(f"{live_server.url}/providers/answers/{answer.public_id}/assess/")
     with page.expect_navigation():
         page.click("main button[type=submit]")  # nothing chosen: the error summary

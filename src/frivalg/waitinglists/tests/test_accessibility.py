@@ -15,19 +15,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """Chromium for this module only: one Playwright at a time per process, so it must stop
-    before the next module's starts (a session fixture here would outlive this module)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                              args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
 def scene(transactional_db):
     from tests.world import build_world
@@ -51,11 +38,11 @@ def scene(transactional_db):
     return w
 
 
-def test_waiting_list_pages_are_accessible(browser, live_server, scene):
+def test_waiting_list_pages_are_accessible(chromium, live_server, scene):
     w = scene
     base = f"/waiting-lists/{w.home.public_id}"
     checked = []
-    context, page = log_in(browser, live_server, "assessor")
+    context, page = log_in(chromium, live_server, "assessor")
     for path in ["/waiting-lists/", "/waiting-lists/new/", f"{base}/", f"{base}/history/", f"{base}/enter/",
                  f"{base}/offer/", f"{base}/rule/", f"/waiting-lists/entries/{w.karen_entry.public_id}/urgency/"]:
         page.goto(f"{live_server.url}{path}")
@@ -65,7 +52,7 @@ def test_waiting_list_pages_are_accessible(browser, live_server, scene):
     page.wait_for_selector(".alert-error")
     assert_accessible(page, checked)
     context.close()
-    context, page = log_in(browser, live_server, "relative")
+    context, page = log_in(chromium, live_server, "relative")
     page.goto(f"{live_server.url}/waiting-lists/mine/")
     assert_accessible(page, checked)
     context.close()
