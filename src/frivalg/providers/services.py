@@ -52,6 +52,13 @@ def _require_manager_of(actor: User, municipality_id: int) -> None:
         raise PermissionDenied(_("This belongs to another municipality."))
 
 
+def _require_requirements_met(approval: Approval, on: date, message: str) -> None:
+    """Approval and renewal alike: every requirement in force on `on` met (rules.approval_verdict)."""
+    verdict = approval_verdict_of(approval, on)
+    if not verdict.may_approve:
+        raise ValidationError({"status": message % {"codes": ", ".join(verdict.unmet)}})
+
+
 def _is_manager_of(actor: User, municipality_id: int) -> bool:
     return (
         is_municipal_staff(actor)
@@ -251,10 +258,8 @@ def approval_decide(
     if start is not None and end is not None and end < start:
         raise ValidationError({"valid_to": _("The end date must be on or after the start date.")})
     if status == ApprovalStatus.APPROVED:
-        verdict = approval_verdict_of(approval, start or timezone.localdate())
-        if not verdict.may_approve:
-            raise ValidationError({"status": _("Every requirement must be met before approval. Not met: "
-                                               "%(codes)s.") % {"codes": ", ".join(verdict.unmet)}})
+        _require_requirements_met(approval, start or timezone.localdate(), _(
+            "Every requirement must be met before approval. Not met: %(codes)s."))
     approval.status = status
     approval.reason = reason
     approval.valid_from = start
@@ -571,10 +576,8 @@ def approval_renew(*, actor: User, approval: Approval, valid_to: date | None) ->
         raise ValidationError({"status": _("The provider has given notice.")})
     if valid_to is not None and valid_to < today:
         raise ValidationError({"valid_to": _("The new period must end today or later.")})
-    verdict = approval_verdict_of(approval, today)
-    if not verdict.may_approve:
-        raise ValidationError({"status": _("Every requirement must be met before renewal. Not met: "
-                                           "%(codes)s.") % {"codes": ", ".join(verdict.unmet)}})
+    _require_requirements_met(approval, today, _(
+        "Every requirement must be met before renewal. Not met: %(codes)s."))
     previous_end = approval.valid_to
     approval.valid_to = valid_to
     approval.decided_by = actor
