@@ -56,6 +56,8 @@ SETTLEMENT_VIEW_PROVIDER = Permission("settlement_view_provider", _("Read one's 
 # Market
 TENDER_MANAGE = Permission("tender_manage", _("Run tenders and manage contracts"))
 FOLLOWUP_VIEW = Permission("followup_view", _("See aggregate key figures of the market"))
+FOLLOWUP_MANAGE = Permission(
+    "followup_manage", _("Keep the competition task list and benchmark figures; generate the annual report"))
 # Administration
 AUDIT_VIEW = Permission("audit_view", _("Read the audit trail"))
 USER_MANAGE = Permission("user_manage", _("Manage users and their roles"))
@@ -92,7 +94,7 @@ ASSESSMENT_MANAGER = Role(
 FINANCE = Role(
     "finance",
     _("Purchaser manager / finance"),
-    (PROVIDER_MANAGE, RATE_MANAGE, SETTLEMENT_RUN, SETTLEMENT_APPROVE, FOLLOWUP_VIEW),
+    (PROVIDER_MANAGE, RATE_MANAGE, SETTLEMENT_RUN, SETTLEMENT_APPROVE, FOLLOWUP_VIEW, FOLLOWUP_MANAGE),
     True,
 )
 PROVIDER_ADMIN = Role(
@@ -104,12 +106,13 @@ PROVIDER_ADMIN = Role(
 )
 CAREGIVER = Role("caregiver", _("Caregiver"), (VISIT_VIEW_OWN, VISIT_CHECK), False)
 PROCUREMENT = Role("procurement", _("Procurement officer"), (TENDER_MANAGE, FOLLOWUP_VIEW), True)
-ANALYST = Role("analyst", _("Analyst"), (FOLLOWUP_VIEW,), True)
+ANALYST = Role("analyst", _("Analyst"), (FOLLOWUP_VIEW, FOLLOWUP_MANAGE), True)
+POLITICIAN = Role("politician", _("Politician (council member)"), (FOLLOWUP_VIEW,), True)
 SYSTEM_ADMIN = Role("system_admin", _("System administrator"), (AUDIT_VIEW, USER_MANAGE), True)
 
 ALL_ROLES: tuple[Role, ...] = (
     CITIZEN, RELATIVE, NEEDS_ASSESSOR, ASSESSMENT_MANAGER, FINANCE, PROVIDER_ADMIN, CAREGIVER, PROCUREMENT, ANALYST,
-    SYSTEM_ADMIN,
+    POLITICIAN, SYSTEM_ADMIN,
 )
 ROLES_BY_NAME = {role.name: role for role in ALL_ROLES}
 

@@ -83,6 +83,7 @@ MENUS: dict[str, tuple[MenuItem, ...]] = {
     roles.CAREGIVER.name: (MenuItem(_("Today's visits"), "visits:today"),),
     roles.PROCUREMENT.name: (MenuItem(_("Key figures"), "followup:key_figures"),),
     roles.ANALYST.name: (MenuItem(_("Key figures"), "followup:key_figures"),),
+    roles.POLITICIAN.name: (MenuItem(_("Key figures"), "followup:key_figures"),),
     roles.SYSTEM_ADMIN.name: (MenuItem(_("Audit trail"), "core:audit"),),
 }
 

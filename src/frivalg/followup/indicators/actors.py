@@ -1,0 +1,1 @@
+"""Indicators of the aspect 'actors' (to be written)."""

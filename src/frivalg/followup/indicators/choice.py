@@ -1,0 +1,1 @@
+"""Indicators of the aspect 'choice' (to be written)."""

@@ -1,0 +1,1 @@
+"""Indicators of the aspect 'economy' (to be written)."""

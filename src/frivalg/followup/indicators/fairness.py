@@ -1,0 +1,1 @@
+"""Indicators of the aspect 'fairness' (to be written)."""

@@ -1,0 +1,1 @@
+"""Indicators of the aspect 'quality' (to be written)."""

@@ -1,0 +1,1 @@
+"""Indicators of the aspect 'supply' (to be written)."""
