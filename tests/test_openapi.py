@@ -63,6 +63,9 @@ EXPECTED = {
     ("post", "/api/v1/settlement-lines/{line_id}/disputes"),
     ("get", "/api/v1/co-payment-bills"),
     ("get", "/api/v1/followup/key-figures"),
+    ("get", "/api/v1/followup/indicators"),
+    ("get", "/api/v1/followup/indicators/{code}"),
+    ("get", "/api/v1/followup/public/{municipality_code}/indicators/{code}"),
     # Assessment, decisions, letters and appeals
     ("put", "/api/v1/assessments/{assessment_id}"),
     ("get", "/api/v1/decisions/{decision_id}/versions"),

@@ -8,7 +8,10 @@ peak memory (maxrss) and timings are its own:
 3. the reference: 1,000 citizens, 1 month, written once by the bulk path and once row by row
    through the ORM (`Model.save()`), the same rows both times, to report the ratio;
 4. the settlement engine (frivalg.settlements.bench): a month's snapshot at 1M, 10M and 30M
-   visits from Parquet, and the plain-Python reference at 1M (`--settlement-sizes`, `--no-settlement`).
+   visits from Parquet, and the plain-Python reference at 1M (`--settlement-sizes`, `--no-settlement`);
+5. the follow-up indicators (frivalg.followup.bench): every registered indicator with a dashboard's
+   parameters on a warm snapshot of 20,000 citizens and 30M visits over three years
+   (`--followup-visits`, `--no-followup`).
 
 Writes docs/benchmarks.md (the machine, the date, the load, every stage)."""
 
@@ -213,7 +216,7 @@ def _stage_table(run: dict[str, Any]) -> list[str]:
 
 
 def _markdown(runs: dict[str, dict[str, Any]], machine: dict[str, str], loads: tuple[str, str], started: str,
-              settlement: dict[str, Any] | None = None) -> str:
+              settlement: dict[str, Any] | None = None, followup: dict[str, Any] | None = None) -> str:
     big, small = runs["large"], runs["default"]
     bulk, orm = runs["reference-bulk"], runs["reference-orm"]
     bulk_rate, orm_rate = _row_rate(bulk), _row_rate(orm)
@@ -318,6 +321,10 @@ def _markdown(runs: dict[str, dict[str, Any]], machine: dict[str, str], loads: t
         from frivalg.settlements import bench as settlement_bench
 
         lines += settlement_bench.markdown(settlement)
+    if followup is not None:
+        from frivalg.followup import bench as followup_bench
+
+        lines += followup_bench.markdown(followup)
     return "\n".join(lines)
 
 
@@ -362,6 +369,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="visits per settlement-engine run, comma-separated")
     parser.add_argument("--settlement-reference-size", type=int, default=1_000_000)
     parser.add_argument("--no-settlement", action="store_true", help="skip the settlement-engine benchmark")
+    parser.add_argument("--followup-visits", type=int, default=30_000_000,
+                        help="visits in the follow-up indicators' snapshot (20,000 citizens, 3 years)")
+    parser.add_argument("--no-followup", action="store_true", help="skip the follow-up indicators benchmark")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--reference", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--settle", action="store_true", help=argparse.SUPPRESS)
@@ -373,7 +383,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.render:
         saved = json.loads((_var_dir() / "bench-results.json").read_text(encoding="utf-8"))
         text = _markdown(saved["runs"], saved["machine"], tuple(saved["loads"]), saved["started"],
-                         saved.get("settlement"))
+                         saved.get("settlement"), saved.get("followup"))
         Path(args.output).write_text(text, encoding="utf-8")
         return
     if args.child:
@@ -401,12 +411,18 @@ def main(argv: list[str] | None = None) -> None:
 
         sizes = [int(size) for size in args.settlement_sizes.split(",") if size.strip()]
         settlement = settlement_bench.run_benchmark(sizes, args.settlement_reference_size)
+    followup = None
+    if not args.no_followup:
+        from frivalg.followup import bench as followup_bench
+
+        followup = followup_bench.run_benchmark(args.followup_visits)
     machine = _machine()
     load_after = _load()
     results = _var_dir() / "bench-results.json"
     results.write_text(json.dumps({"runs": runs, "machine": machine, "loads": [load_before, load_after],
-                                   "started": started, "settlement": settlement}, indent=1), encoding="utf-8")
-    Path(args.output).write_text(_markdown(runs, machine, (load_before, load_after), started, settlement),
+                                   "started": started, "settlement": settlement, "followup": followup}, indent=1),
+                       encoding="utf-8")
+    Path(args.output).write_text(_markdown(runs, machine, (load_before, load_after), started, settlement, followup),
                                  encoding="utf-8")
     large = runs["large"]
     print(f"{large['citizens']:,} citizens: {large['wall_seconds']:.1f} s wall, {large['cpu_seconds']:.1f} s CPU, "

@@ -75,6 +75,7 @@ LOGINS: tuple[Login, ...] = (
     Login("assessment_manager", "manager", "Service guidelines, the team's workload, overdue reassessments"),
     Login("finance", "finance", "Providers and approvals, rate tables, settlement runs"),
     Login("analyst", "analyst", "Key figures: market shares, decided vs delivered hours"),
+    Login("politician", "politician", "Key figures of the market and the annual competition report"),
     Login("procurement", "procurement", "Providers, market follow-up"),
     Login("system_admin", "sysadmin", "Users and the audit trail"),
     Login("provider_admin", "provider_admin", "Omsorgsgruppen (private): clients and this month's visits"),

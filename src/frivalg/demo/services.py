@@ -17,6 +17,7 @@ from frivalg.catalogue.services import fsiii_load
 from frivalg.core.models import Municipality, User
 from frivalg.core.services import audit_record
 from frivalg.demo.loader import Loader, OrmLoader
+from frivalg.demo.market import market_delete, market_generate
 from frivalg.demo.municipality import LOGINS, PROVIDERS, DemoReport, DemoSpec, MunicipalityGenerator, Stage
 from frivalg.demo.selectors import demo_municipality
 from frivalg.guidelines.services import guideline_seed_default
@@ -64,6 +65,7 @@ def demo_generate(*, spec: DemoSpec, progress: bool = True, reference: bool = Fa
     with _bulk_session(), transaction.atomic():
         loader = (OrmLoader if reference else Loader)(connection)
         report = MunicipalityGenerator(spec, loader, progress=progress).run()
+        market_generate(report)
         if check:
             started, cpu = time.perf_counter(), time.process_time()
             connection.check_constraints(table_names=list(loader.written))
@@ -114,7 +116,7 @@ def demo_delete() -> int:
             continue
         if any(f.is_relation and f.name == "municipality" for f in model._meta.concrete_fields):
             scoped.append(model)
-    deleted = 0
+    deleted = market_delete(municipality)
     for model in apps.get_models():
         if model in scoped or model in (User, type(municipality)):
             continue

@@ -106,3 +106,37 @@ def average_weekly_hours(hours: Decimal, period_days: int, recipients: int) -> D
     if not recipients or not period_days:
         return None
     return (hours * 7 / period_days / recipients).quantize(HOURS_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+# -- cost follow-up -------------------------------------------------------------------------------
+# The reference implementation of the economy indicators' arithmetic (followup.indicators.economy
+# computes the same in the engine; the tests hold the two together).
+
+
+def divide_half_up(numerator: int, denominator: int) -> int | None:
+    """numerator / denominator as a whole number, halves rounded up (towards +∞): 5/2 → 3,
+    −5/2 → −2. None when there is nothing to divide by."""
+    if denominator == 0:
+        return None
+    if denominator < 0:
+        numerator, denominator = -numerator, -denominator
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def year_end_forecast(monthly_cost: Mapping[date, int], year: int, as_of: date) -> dict[date, tuple[int | None, bool]]:
+    """Each month of `year` (first days) → (forecast cost, projected). `monthly_cost` holds the
+    months that have settled cost (first days; other months have none); only months before
+    `as_of` count. Months up to the last month with cost are actual (0 when a month in between
+    has none); later months are projected at the average of the year's months with cost, halves
+    rounded up — None when the year has no month with cost yet."""
+    known = {month: cost for month, cost in monthly_cost.items() if month.year == year and month < as_of}
+    last = max(known, default=None)
+    average = divide_half_up(sum(known.values()), len(known))
+    forecast: dict[date, tuple[int | None, bool]] = {}
+    for number in range(1, 13):
+        month = date(year, number, 1)
+        if last is not None and month <= last:
+            forecast[month] = (known.get(month, 0), False)
+        else:
+            forecast[month] = (average, True)
+    return forecast

@@ -1,14 +1,16 @@
-"""Response shape of the market's key figures in the JSON API."""
+"""Shapes of follow-up in the JSON API: the key figures of a month, the indicator registry and
+an indicator's table."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from ninja import Field, Schema
 
-from frivalg.core.schemas import EARLIEST_YEAR, LATEST_YEAR
+from frivalg.core.schemas import EARLIEST_YEAR, LATEST_YEAR, Day, QueryInput
 
 
 class KeyFiguresQuery(Schema):
@@ -42,3 +44,52 @@ class KeyFiguresOut(Schema):
     @staticmethod
     def resolve_period_end(obj: Any) -> date:
         return obj.period.end - timedelta(days=1)  # type: ignore[no-any-return]
+
+
+class ColumnOut(Schema):
+    name: str
+    label: str
+    kind: str = Field(..., description="count, share (fraction 0–1), hours, minutes, money (integer minor units), "
+                                       "index, days, number, text, date; `dimension` for a breakdown column.")
+    suppress_below: bool = Field(False, description="Counts people or cases: held back when small in published "
+                                                    "figures.")
+
+
+class IndicatorOut(Schema):
+    code: str
+    aspect: str
+    title: str
+    description: str
+    method: str
+    dimensions: list[str]
+    columns: list[ColumnOut]
+    public: bool
+
+
+class IndicatorQuery(QueryInput):
+    start: Day | None = Field(None, description="First day (default: the first day of the last 12 full months).")
+    end: Day | None = Field(None, description="Last day, included (default: the last day of the last full month).")
+    by: str = Field("", max_length=100, description="Comma list of dimensions: district, service, provider, month.")
+    district: str | None = Field(None, max_length=16, description="A district's code.")
+    service: UUID | None = Field(None, description="A service's id.")
+    provider: UUID | None = Field(None, description="A provider's id.")
+
+
+class PublicIndicatorQuery(QueryInput):
+    start: Day | None = Field(None, description="First day (default: the first day of the last 12 full months).")
+    end: Day | None = Field(None, description="Last day, included (default: the last day of the last full month).")
+    by: str = Field("", max_length=100, description="Comma list of dimensions: district, service, provider, month.")
+
+
+class IndicatorDataOut(Schema):
+    """Breakdown columns hold names (`district`, `service`, `provider`, `municipality`) and the
+    first day of a `month`; internal ids never appear. Suppressed figures are null."""
+
+    code: str
+    start: date
+    end: date = Field(..., description="Inclusive.")
+    by: list[str]
+    data_as_of: datetime
+    suppressed: int = Field(..., description="Rows whose figures are held back as small counts.")
+    columns: list[ColumnOut]
+    rows: list[dict[str, Any]]

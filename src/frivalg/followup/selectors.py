@@ -4,24 +4,30 @@ followup.rules turn the small grouped tables into figures."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+import pyarrow as pa
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from frivalg.assessments.models import Decision, DecisionStatus
 from frivalg.assessments.rules import TIME_UNITS
-from frivalg.catalogue.models import ProviderKind
+from frivalg.catalogue.models import ProviderKind, Service
 from frivalg.choices.models import Choice, ChoiceHow
 from frivalg.core import roles
-from frivalg.core.models import Municipality
+from frivalg.core.models import District, Municipality
 from frivalg.core.periods import Period
 from frivalg.core.selectors import AnyUser, municipality_of, require
-from frivalg.followup import rules
-from frivalg.providers.models import Approval, ApprovalStatus
+from frivalg.followup import cache, publication, rules, snapshot
+from frivalg.followup.engine import Engine
+from frivalg.followup.indicators import REGISTRY, Indicator, IndicatorError
+from frivalg.providers.models import Approval, ApprovalStatus, Provider
 from frivalg.visits.models import Visit, VisitStatus
 
 #: Decisions that granted a service during (part of) a period.
@@ -143,3 +149,131 @@ def key_figures(*, actor: AnyUser, period: Period) -> KeyFigures:
         switches=switches,
         hhi=rules.hhi(client_shares) if client_shares else None,
     )
+
+
+# -- Indicators (issue 7): typed queries on the follow-up engine ---------------------------------
+
+
+@dataclass(frozen=True)
+class IndicatorTable:
+    """An indicator's result as the pages and the API show it: the Arrow table, display names for
+    its dimension columns, the time of the data it was computed on, and how many rows were held
+    back as small counts (published and cross-municipality figures)."""
+
+    indicator: Indicator
+    table: pa.Table
+    labels: Mapping[str, Mapping[object, str]]
+    data_as_of: datetime
+    suppressed: int = 0
+
+    def rows(self) -> list[dict[str, object]]:
+        """The rows with each dimension id column followed by its name (`<dimension>_name`), and
+        coded text columns by their display names."""
+        coded = {c.name: c.labels for c in self.indicator.columns if c.labels}
+        out = []
+        for row in self.table.to_pylist():
+            named: dict[str, object] = {}
+            for key, value in row.items():
+                if isinstance(value, bool):
+                    named[key] = _("Yes") if value else _("No")
+                elif key in coded and isinstance(value, str):
+                    named[key] = str(coded[key].get(value, value))
+                else:
+                    named[key] = value
+                if key in self.labels:
+                    name = self.labels[key].get(value, "" if value is None else str(value))
+                    named[key.removesuffix("_id") + "_name"] = name
+            out.append(named)
+        return out
+
+
+def indicator_class(code: str) -> type[Indicator]:
+    try:
+        return REGISTRY.indicators[code]
+    except KeyError:
+        raise IndicatorError(_("There is no indicator %(code)s.") % {"code": code}) from None
+
+
+def _labels(tables: Sequence[pa.Table]) -> dict[str, dict[object, str]]:
+    """Names for the dimension ids present in `tables`, read from the database (small lookups)."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for table in tables:
+        for column in ("municipality_id", "district_id", "service_id", "provider_id"):
+            if column in table.column_names:
+                wanted[column].update(v for v in table.column(column).to_pylist() if v is not None)
+    models = {"municipality_id": Municipality, "district_id": District, "service_id": Service,
+              "provider_id": Provider}
+    return {column: dict(models[column].objects.filter(pk__in=ids).values_list("pk", "name"))  # type: ignore[attr-defined]
+            for column, ids in wanted.items()}
+
+
+def _suppressed(indicator: Indicator, table: pa.Table) -> tuple[pa.Table, int]:
+    """Small counts held back; text columns (keys such as the provider kind) stay readable."""
+    counts = [c.name for c in indicator.columns if c.suppress_below]
+    values = [c.name for c in indicator.columns if c.kind != "text"]
+    return publication.suppress(table, counts, values)
+
+
+#: The last engine built, by data stamp: a page or a report asks for many indicators on the same
+#: data; the snapshot is read once. A new stamp (any change of the data) builds a new engine.
+#: Inside a transaction (whose rows may be rolled back and their ids reused) the engine is only
+#: reused within the same outermost atomic block, held here so its identity stays unique.
+_LAST_ENGINE: dict[str, tuple[object, Engine]] = {}
+
+
+def _engine(stamp: str) -> Engine:
+    block = connection.atomic_blocks[0] if connection.in_atomic_block else None
+    last = _LAST_ENGINE.get(stamp)
+    if last is None or last[0] is not block:
+        _LAST_ENGINE.clear()
+        _LAST_ENGINE[stamp] = (block, snapshot.engine_for()[0])
+    return _LAST_ENGINE[stamp][1]
+
+
+def _compute(indicators: Sequence[Indicator]) -> dict[str, pa.Table]:
+    stamp, as_of = snapshot.stamp()
+
+    def run(indicator: Indicator) -> pa.Table:
+        return indicator.run(_engine(stamp))
+
+    return cache.cached(indicators, stamp, as_of, cache.timed_compute(run))
+
+
+def indicator_tables(*, actor: AnyUser, indicators: Sequence[Indicator]) -> list[IndicatorTable]:
+    """The tables of `indicators` for the actor's municipality (FOLLOWUP_VIEW). Each indicator
+    must be scoped to that municipality, or — to compare municipalities — be broken down by
+    municipality across the installation, whose rows then hide small counts."""
+    require(actor, roles.FOLLOWUP_VIEW)
+    municipality = municipality_of(actor)
+    if municipality is None:
+        raise PermissionDenied(_("Key figures are for the municipality's staff."))
+    for indicator in indicators:
+        across = indicator.municipality_id is None and "municipality" in indicator.by
+        if indicator.municipality_id != municipality.pk and not across:
+            raise PermissionDenied(_("Indicators are computed for your own municipality."))
+    tables = _compute(indicators)
+    as_of = snapshot.stamp()[1]
+    labels = _labels(list(tables.values()))
+    out = []
+    for indicator in indicators:
+        table, hidden = tables[indicator.key()], 0
+        if indicator.municipality_id is None:
+            table, hidden = _suppressed(indicator, table)
+        out.append(IndicatorTable(indicator, table, labels, as_of, hidden))
+    return out
+
+
+def published_tables(*, municipality: Municipality, indicators: Sequence[Indicator]) -> list[IndicatorTable]:
+    """Published figures (no login): only public indicators of `municipality`, small counts
+    suppressed in every row."""
+    for indicator in indicators:
+        if not indicator.public or indicator.municipality_id != municipality.pk:
+            raise PermissionDenied(_("This figure is not published."))
+    tables = _compute(indicators)
+    as_of = snapshot.stamp()[1]
+    labels = _labels(list(tables.values()))
+    out = []
+    for indicator in indicators:
+        table, hidden = _suppressed(indicator, tables[indicator.key()])
+        out.append(IndicatorTable(indicator, table, labels, as_of, hidden))
+    return out

@@ -70,6 +70,8 @@ MENUS: dict[str, tuple[MenuItem, ...]] = {
         MenuItem(_("Rates"), "catalogue:rates"),
         MenuItem(_("Prices"), "pricing:cost_models"),
         MenuItem(_("Key figures"), "followup:key_figures"),
+        MenuItem(_("Follow-up"), "followup:dashboard"),
+        MenuItem(_("Competition tasks"), "followup:tasks"),
     ),
     roles.PROVIDER_ADMIN.name: (
         MenuItem(_("Clients and visits"), "visits:provider_home"),
@@ -81,9 +83,27 @@ MENUS: dict[str, tuple[MenuItem, ...]] = {
         MenuItem(_("Clients"), "choices:terminations"),
     ),
     roles.CAREGIVER.name: (MenuItem(_("Today's visits"), "visits:today"),),
-    roles.PROCUREMENT.name: (MenuItem(_("Key figures"), "followup:key_figures"),),
-    roles.ANALYST.name: (MenuItem(_("Key figures"), "followup:key_figures"),),
-    roles.POLITICIAN.name: (MenuItem(_("Key figures"), "followup:key_figures"),),
+    roles.PROCUREMENT.name: (
+        MenuItem(_("Key figures"), "followup:key_figures"),
+        MenuItem(_("Follow-up"), "followup:dashboard"),
+        MenuItem(_("Comparisons"), "followup:compare"),
+        MenuItem(_("Competition tasks"), "followup:tasks"),
+        MenuItem(_("Gains map"), "followup:gains"),
+    ),
+    roles.ANALYST.name: (
+        MenuItem(_("Key figures"), "followup:key_figures"),
+        MenuItem(_("Follow-up"), "followup:dashboard"),
+        MenuItem(_("Comparisons"), "followup:compare"),
+        MenuItem(_("Competition tasks"), "followup:tasks"),
+        MenuItem(_("Gains map"), "followup:gains"),
+        MenuItem(_("Benchmark figures"), "followup:benchmark_import"),
+    ),
+    roles.POLITICIAN.name: (
+        MenuItem(_("Follow-up"), "followup:dashboard"),
+        MenuItem(_("Comparisons"), "followup:compare"),
+        MenuItem(_("Gains map"), "followup:gains"),
+        MenuItem(_("Key figures"), "followup:key_figures"),
+    ),
     roles.SYSTEM_ADMIN.name: (MenuItem(_("Audit trail"), "core:audit"),),
 }
 

@@ -16,6 +16,7 @@ import dataclasses
 import hashlib
 import json
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -53,6 +54,8 @@ class Column:
     kind: str
     #: Published figures suppress a row when this count is below the threshold.
     suppress_below: bool = False
+    #: Display names for the codes a text column holds (e.g. provider kinds), translated.
+    labels: Mapping[str, Promise | str] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -164,8 +167,11 @@ class Indicator(ABC):
         if missing:
             raise RuntimeError(f"{self.code}: the expression lacks {', '.join(missing)}")
         ordered = expr.select(*names)
-        if self.group_columns:
-            ordered = ordered.order_by(*self.group_columns)
+        # Rows in a fixed order: by the dimensions, then by the text columns that key a row
+        # (provider kind, task code …).
+        keys = [*self.group_columns, *(c.name for c in self.columns if c.kind == "text")]
+        if keys:
+            ordered = ordered.order_by(*keys)
         return engine.execute(ordered)
 
 

@@ -10,12 +10,15 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
+from tqdm import tqdm
 
-from frivalg.core.models import Municipality
+from frivalg.core.models import Municipality, User
+from frivalg.core.periods import Period
 from frivalg.demo.municipality import DEFAULT_VISIT_BUDGET, PASSWORD, DemoReport, DemoSpec
 from frivalg.demo.selectors import demo_counts, demo_logins, demo_municipality
 from frivalg.demo.services import demo_delete, demo_generate
 from frivalg.reassessments.services import reassessment_flags_refresh
+from frivalg.settlements.services import settlement_month_compute, settlement_run_approve
 
 MAX_CITIZENS = 200_000
 
@@ -66,6 +69,7 @@ class Command(BaseCommand):
                 as_of=timezone.localdate())
             self.stdout.write(f"Reassessment flags raised: {refreshed.raised_total:,}; due dates set by rule: "
                               f"{refreshed.scheduled:,}.")
+            self._settle(report, progress=not options["no_progress"])
         else:
             counts = demo_counts(existing)
             self.stdout.write(
@@ -76,6 +80,27 @@ class Command(BaseCommand):
         if not options["no_serve"]:
             self.stdout.write(self.style.SUCCESS(f"Serving on http://{options['addrport']}/  (Ctrl-C stops)"))
             call_command("runserver", options["addrport"], use_reloader=False)
+
+    def _settle(self, report: DemoReport, *, progress: bool) -> None:
+        """Settle and approve the completed months of the visit window (at most the last 12), as
+        finance would: the follow-up's cost figures and the cost against budget need them."""
+        finance = User.objects.get(username="finance")
+        today = timezone.localdate()
+        year_ago = Period.month(today.year - 1, today.month).start
+        first = max(report.visit_start.replace(day=1), year_ago)
+        months = []
+        month = Period.month_of(first)
+        while month.end <= today.replace(day=1):
+            if month.start >= report.visit_start.replace(day=1):
+                months.append(month)
+            month = Period.month_of(month.end)
+        total = 0
+        for period in tqdm(months, desc="Settling", unit="month", disable=not progress):
+            result = settlement_month_compute(actor=finance, period=period)
+            for run in result.runs:
+                settlement_run_approve(actor=finance, run=run)
+            total += result.total_minor
+        self.stdout.write(f"Settled and approved {len(months)} months: {total / 100:,.2f} in total.")
 
     def _report(self, report: DemoReport) -> None:
         self.stdout.write(f"  {'stage':<10} {'wall':>7}    {'cpu':>7}  {'rows':>12}")
