@@ -43,13 +43,14 @@ import pyarrow as pa
 
 from frivalg.demo import people
 from frivalg.followup import snapshot_schema as schema
+from frivalg.followup.engine import add_monthly_cube
 
 if TYPE_CHECKING:
     from frivalg.followup.indicators.base import Indicator
 
 PROJECT_DIR = Path(__file__).resolve().parents[3]
 #: A change to what the generator draws is a new version: files of another version are redrawn.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: the warm file carries the monthly visit cube
 DEFAULT_VISITS = 30_000_000
 DEFAULT_CITIZENS = 20_000
 DEFAULT_YEARS = 3
@@ -738,6 +739,7 @@ class _Writer:
 
     def close(self) -> None:
         started = time.perf_counter()
+        add_monthly_cube(self.con)
         self.con.execute("CHECKPOINT")
         self.con.close()
         self.seconds += time.perf_counter() - started

@@ -7,13 +7,50 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from frivalg.choices.rules import PUNCTUAL_WITHIN_MINUTES
 from frivalg.followup import snapshot_schema as schema
+
+#: The grain of the monthly visit cube.
+MONTHLY_GRAIN = ("municipality_id", "month", "district_id", "service_id", "provider_id", "citizen_id")
+
+
+def monthly(visits: ir.Table) -> ir.Table:
+    """The done visits summed per month, district, service, provider and citizen: the cube most
+    indicators read instead of the visits themselves (30M visits → about 1M rows). Counts of done
+    visits, of those with performed time, the performed minutes (null when none), and the
+    check-ins: how many, punctual (within PUNCTUAL_WITHIN_MINUTES of the planned start), late,
+    early, and the summed delay."""
+    v = visits.filter(visits.status == "done")
+    delay = v.delay_minutes
+    within = PUNCTUAL_WITHIN_MINUTES
+    return v.group_by(list(MONTHLY_GRAIN)).aggregate(
+        done_visits=v.count(),
+        performed_visits=v.performed_minutes.count(),
+        performed_minutes=v.performed_minutes.cast("int64").sum(),
+        checked_in=delay.count(),
+        punctual=v.count(where=delay.abs() <= within),
+        late=v.count(where=delay > within),
+        early=v.count(where=delay < -within),
+        delay_sum=delay.cast("int64").sum(),
+    )
+
+
+def materialise_monthly(backend: ibis.BaseBackend, visits: ir.Table, name: str) -> ir.Table:
+    """Store the monthly cube of `visits` as table `name` on a writable backend."""
+    return backend.create_table(name, monthly(visits), overwrite=True)
+
+
+def add_monthly_cube(connection: Any) -> None:
+    """On a warm snapshot being written (a DuckDB connection holding the table `visits`), store
+    the monthly cube as the table `visit_months`."""
+    backend = ibis.duckdb.from_connection(connection)
+    materialise_monthly(backend, backend.table("visits"), "visit_months")
 
 if TYPE_CHECKING:
     from frivalg.followup.indicators.base import Indicator
@@ -38,6 +75,8 @@ class Engine:
             arrow = schema.conform(name, tables[name]) if name in tables else schema.empty(name)
             engine.backend.con.register(f"fu_{name}", arrow)
             engine._tables[name] = engine.backend.table(f"fu_{name}")
+        engine._tables["visit_months"] = materialise_monthly(engine.backend, engine._tables["visits"],
+                                                            "fu_visit_months")
         return engine
 
     @classmethod
@@ -46,6 +85,11 @@ class Engine:
         engine = cls(ibis.duckdb.connect(str(path), read_only=True), threads=threads)
         for name in schema.TABLES:
             engine._tables[name] = engine.backend.table(name)
+        # Warm files carry the cube (followup.snapshot.warm); an older file gets it computed.
+        stored = {row[0] for row in engine.backend.con.execute(
+            "SELECT table_name FROM information_schema.tables").fetchall()}
+        engine._tables["visit_months"] = (engine.backend.table("visit_months") if "visit_months" in stored
+                                          else monthly(engine._tables["visits"]))
         return engine
 
     def table(self, name: str) -> ir.Table:
@@ -87,6 +131,11 @@ class Engine:
     @property
     def visits(self) -> ir.Table:
         return self._tables["visits"]
+
+    @property
+    def visit_months(self) -> ir.Table:
+        """The monthly cube of done visits (`monthly`)."""
+        return self._tables["visit_months"]
 
     @property
     def terminations(self) -> ir.Table:

@@ -34,7 +34,7 @@ from frivalg.catalogue.models import Service
 from frivalg.choices.models import Choice, Complaint, ProviderRating, ProviderTermination
 from frivalg.core.models import AuditEvent, Citizen, District, Municipality
 from frivalg.followup import snapshot_schema as schema
-from frivalg.followup.engine import Engine
+from frivalg.followup.engine import Engine, add_monthly_cube
 from frivalg.followup.models import CompetitionTask
 from frivalg.pricing.models import AfterCalculation, AfterCalculationLine
 from frivalg.providers.models import Approval, Provider
@@ -636,6 +636,7 @@ def warm(tables: dict[str, pa.Table], path: Path) -> None:
             database.register("snapshot_source", arrow)
             database.execute(f'CREATE TABLE "{name}" AS SELECT * FROM snapshot_source')  # noqa: S608
             database.unregister("snapshot_source")
+        add_monthly_cube(database)
         database.execute("CHECKPOINT")
 
 

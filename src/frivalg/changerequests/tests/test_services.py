@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from frivalg.assessments.models import Decision, DecisionStatus
 from frivalg.changerequests import services
@@ -27,6 +27,13 @@ from frivalg.core.models import AuditEvent
 from frivalg.core.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages in English, the source language, whatever the translations say."""
+    with translation.override("en"):
+        yield
 
 
 def _request(world, **kwargs):

@@ -156,6 +156,20 @@ class Indicator(ABC):
             table = table.filter((table[day] < self.end) & (table[until].isnull() | (table[until] >= self.start)))
         return table
 
+    @property
+    def whole_months(self) -> bool:
+        return self.start.day == 1 and self.end.day == 1
+
+    def monthly_visits(self, engine: Engine) -> ir.Table:
+        """The done visits in scope summed per month, district, service, provider and citizen
+        (followup.engine.monthly): read from the stored cube when the period is whole months,
+        else summed from the visits of the period's days. The same shape either way."""
+        from frivalg.followup.engine import monthly
+
+        if self.whole_months:
+            return self.scoped(engine.visit_months, "month")
+        return monthly(self.scoped(engine.visits, "day"))
+
     @abstractmethod
     def expression(self, engine: Engine) -> ir.Table:
         """The Ibis expression of the output table (dimension columns, then `columns`)."""

@@ -31,9 +31,10 @@ OPEN_END = 1_000_000
 
 
 def delivered_minutes(indicator: Indicator, engine: Engine) -> ir.Table:
-    """Done visits with performed time in the indicator's scope and period."""
-    v = indicator.scoped(engine.visits, "day")
-    return v.filter((v.status == "done") & v.performed_minutes.notnull())
+    """Done visits with performed time in the indicator's scope and period, summed per month,
+    district, service, provider and citizen (Indicator.monthly_visits): sum `performed_minutes`."""
+    m = indicator.monthly_visits(engine)
+    return m.filter(m.performed_visits > 0)
 
 
 def settled_costs(indicator: Indicator, engine: Engine, *, period: bool = True) -> ir.Table:

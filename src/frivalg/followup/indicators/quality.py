@@ -10,7 +10,7 @@ import ibis
 import ibis.expr.types as ir
 from django.utils.translation import gettext_lazy as _
 
-from frivalg.choices.rules import CONTINUITY_DAYS, CONTINUITY_HOURS, PUNCTUAL_WITHIN_MINUTES
+from frivalg.choices.rules import CONTINUITY_DAYS, CONTINUITY_HOURS
 from frivalg.followup.indicators.base import Chart, Column, Indicator, literal_date, register
 from frivalg.followup.indicators.stats import (
     aggregate,
@@ -221,18 +221,18 @@ class Punctuality(Indicator):
     best = ("punctual_share", True)
 
     def expression(self, engine: Engine) -> ir.Table:
+        # The cube counts the check-ins within PUNCTUAL_WITHIN_MINUTES (followup.engine.monthly).
         v = done_visits(self, engine)
-        v = v.filter(v.delay_minutes.notnull())
-        delay = v.delay_minutes
-        within = PUNCTUAL_WITHIN_MINUTES
+        v = v.filter(v.checked_in > 0)
         out = aggregate(
             v, self.group_columns,
-            visits=v.count(),
-            punctual=v.count(where=delay.abs() <= within),
-            late=v.count(where=delay > within),
-            early=v.count(where=delay < -within),
-            mean_delay=delay.mean().round(1),
+            visits=v.checked_in.sum(),
+            punctual=v.punctual.sum(),
+            late=v.late.sum(),
+            early=v.early.sum(),
+            delay_sum=v.delay_sum.sum(),
         )
+        out = out.mutate(mean_delay=(out.delay_sum.cast("float64") / out.visits.cast("float64")).round(1))
         out = out.filter(out.visits > 0)
         return out.mutate(
             punctual_share=ratio(out.punctual, out.visits, 4),

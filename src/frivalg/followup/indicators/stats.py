@@ -99,9 +99,11 @@ def in_district(indicator: Indicator, engine: Engine, table: ir.Table) -> ir.Tab
 
 
 def done_visits(indicator: Indicator, engine: Engine) -> ir.Table:
-    """Done visits in the indicator's scope and period."""
-    v = indicator.scoped(engine.visits, "day")
-    return v.filter(v.status == "done")
+    """Done visits in the indicator's scope and period, summed per month, district, service,
+    provider and citizen (Indicator.monthly_visits): `done_visits`, `performed_minutes`, the
+    check-in counts."""
+    m = indicator.monthly_visits(engine)
+    return m.filter(m.done_visits > 0)
 
 
 def clients(indicator: Indicator, engine: Engine, keys: list[str]) -> ir.Table:

@@ -22,7 +22,7 @@ def test_hhi_by_hand():
 
 
 def test_scope_leaves_out_other_municipalities_periods_and_unverified_visits():
-    e = engine(visits=[done(1, 60), done(2, 60, municipality_id=2), done(3, 60, day=date(2026, 4, 1)),
+    e = engine(visits=[done(1, 60), done(2, 60, municipality_id=2), done(3, 60, day=date(2026, 4, 1), month=date(2026, 4, 1)),
                        done(4, None), done(5, 60, status="missed")])
     rows = Concentration(**MARCH, municipality_id=1).run(e).to_pylist()
     assert rows == [{"hhi": 10000.0, "level": "high", "providers": 1, "hours": 1.0}]
@@ -59,3 +59,11 @@ def test_every_registered_indicator_runs_on_an_empty_snapshot_in_every_breakdown
         for by in [(), *((d,) for d in cls.dimensions)]:
             table = cls(**MARCH, municipality_id=1, by=by).run(e)
             assert table.column_names == cls(**MARCH, by=by).output_schema
+
+
+def test_the_documentation_lists_every_indicator():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[4] / "docs" / "followup.md").read_text()
+    missing = [code for code in REGISTRY.indicators if f"`{code}`" not in text]
+    assert not missing, f"docs/followup.md lacks {missing}"
