@@ -32,9 +32,9 @@ def test_every_table_has_exactly_the_snapshot_schema(snapshot):
         stored = {row[0] for row in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         assert stored == {*schema.TABLES, "visit_months"}  # the snapshot's tables and the monthly cube
         # The stored cube is the cube of the stored visits.
-        cube = con.execute("SELECT count(*), sum(done_visits), sum(performed_minutes) FROM visit_months").fetchall()[0]
+        cube = con.execute("SELECT count(*), sum(done_visits), sum(performed_minutes) FROM visit_months").fetchall()
         raw = con.execute("SELECT count(DISTINCT (municipality_id, month, district_id, service_id, provider_id, "
-                          "citizen_id)), count(*), sum(performed_minutes) FROM visits WHERE status = 'done'").fetchall()[0]
+                          "citizen_id)), count(*), sum(performed_minutes) FROM visits WHERE status = 'done'").fetchall()
         assert cube == raw
         for name, target in schema.TABLES.items():
             table = con.table(name).to_arrow_table()

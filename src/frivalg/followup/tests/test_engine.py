@@ -22,7 +22,8 @@ def test_hhi_by_hand():
 
 
 def test_scope_leaves_out_other_municipalities_periods_and_unverified_visits():
-    e = engine(visits=[done(1, 60), done(2, 60, municipality_id=2), done(3, 60, day=date(2026, 4, 1), month=date(2026, 4, 1)),
+    april = {"day": date(2026, 4, 1), "month": date(2026, 4, 1)}
+    e = engine(visits=[done(1, 60), done(2, 60, municipality_id=2), done(3, 60, **april),
                        done(4, None), done(5, 60, status="missed")])
     rows = Concentration(**MARCH, municipality_id=1).run(e).to_pylist()
     assert rows == [{"hhi": 10000.0, "level": "high", "providers": 1, "hours": 1.0}]
