@@ -846,15 +846,18 @@ def _maxrss_mb() -> float:
 
 
 def measure(path: Path, start: date, end: date, municipality_id: int | None = MUNICIPALITY_ID,
-            passes: int = 2) -> dict[str, Any]:
+            passes: int = 2, cube: bool = True) -> dict[str, Any]:
     """Open the warm snapshot and run the dashboard set `passes` times, each indicator timed (an
-    indicator that fails is reported, not fatal)."""
-    from frivalg.followup.engine import Engine
+    indicator that fails is reported, not fatal). `cube=False` is the reference: the stored
+    monthly cube is ignored and every indicator sums the visits itself."""
+    from frivalg.followup.engine import Engine, monthly
 
     indicators = dashboard_set(start, end, municipality_id)
     baseline = _maxrss_mb()
     started = time.perf_counter()
     engine = Engine.from_database(path)
+    if not cube:
+        engine._tables["visit_months"] = monthly(engine.visits)
     opened = time.perf_counter() - started
     threads = engine.backend.raw_sql("SELECT current_setting('threads')").fetchall()[0][0]
     runs: list[list[dict[str, Any]]] = []
@@ -905,6 +908,8 @@ def run_benchmark(visits: int = DEFAULT_VISITS, citizens: int = DEFAULT_CITIZENS
         return result
     print("· follow-up indicators on the warm snapshot …", file=sys.stderr, flush=True)
     result["measured"] = _child(["--child", "measure", *size], timeout)
+    print("· the reference: the same indicators without the stored cube …", file=sys.stderr, flush=True)
+    result["reference"] = _child(["--child", "reference", *size], timeout)
     result["load"] = [load_before, _load()]
     return result
 
@@ -1005,6 +1010,7 @@ def markdown(result: dict[str, Any]) -> list[str]:
         f"| all indicators, second pass | {last:.2f} s |",
         f"| peak memory | {measured['maxrss_mb']:,.0f} MB ({measured['baseline_rss_mb']:,.0f} MB before opening) |",
         f"| target ≤ {result['target_seconds']:.0f} s (first pass) | {'**met**' if met else '**not met**'} |",
+        *_reference_lines(result, first),
         "",
         "| indicator | breakdown | total s | broken down s | second pass s | rows (total / broken down) |",
         "|---|---|---:|---:|---:|---:|",
@@ -1021,6 +1027,16 @@ def markdown(result: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _reference_lines(result: dict[str, Any], first: float) -> list[str]:
+    """The reference run: each indicator summing the visits itself (no stored cube), one pass."""
+    reference = result.get("reference")
+    if not reference or "error" in reference:
+        return [f"| reference (no stored cube) | {reference.get('error', 'not run') if reference else 'not run'} |"]
+    seconds = reference["totals"][0]
+    return [f"| reference: the same without the stored monthly cube | {seconds:.2f} s "
+            f"(the cube makes the set **{seconds / first:.1f}×** faster; peak {reference['maxrss_mb']:,.0f} MB) |"]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--visits", type=int, default=DEFAULT_VISITS)
@@ -1028,20 +1044,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--years", type=int, default=DEFAULT_YEARS)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", action="store_true", help="print the result as JSON instead of a table")
-    parser.add_argument("--child", choices=("generate", "measure"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=("generate", "measure", "reference"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child == "generate":
         _, meta = generate(args.visits, citizens=args.citizens, years=args.years, seed=args.seed)
         print(json.dumps(meta))
         return
-    if args.child == "measure":
+    if args.child in ("measure", "reference"):
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "frivalg.settings")
         import django
 
         django.setup()
         path, _ = generate(args.visits, citizens=args.citizens, years=args.years, seed=args.seed)
         start, end = period(args.years)
-        print(json.dumps(measure(path, start, end)))
+        if args.child == "measure":
+            print(json.dumps(measure(path, start, end)))
+        else:
+            print(json.dumps(measure(path, start, end, passes=1, cube=False)))
         return
     result = run_benchmark(args.visits, args.citizens, args.years, args.seed)
     print(json.dumps(result, indent=1) if args.json else "\n".join(markdown(result)))

@@ -5,10 +5,11 @@ followup.rules turn the small grouped tables into figures."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from uuid import UUID
 
 import pyarrow as pa
 from django.core.exceptions import PermissionDenied
@@ -27,6 +28,7 @@ from frivalg.core.selectors import AnyUser, municipality_of, require
 from frivalg.followup import cache, publication, rules, snapshot
 from frivalg.followup.engine import Engine
 from frivalg.followup.indicators import REGISTRY, Indicator, IndicatorError
+from frivalg.followup.models import BenchmarkFigure, BenchmarkImport, CompetitionTask
 from frivalg.providers.models import Approval, ApprovalStatus, Provider
 from frivalg.visits.models import Visit, VisitStatus
 
@@ -277,3 +279,40 @@ def published_tables(*, municipality: Municipality, indicators: Sequence[Indicat
         table, hidden = _suppressed(indicator, tables[indicator.key()])
         out.append(IndicatorTable(indicator, table, labels, as_of, hidden))
     return out
+
+
+# -- The task list and imported benchmark figures -------------------------------------------------
+
+
+def _staff_municipality(actor: AnyUser) -> Municipality:
+    require(actor, roles.FOLLOWUP_VIEW)
+    municipality = municipality_of(actor)
+    if municipality is None:
+        raise PermissionDenied(_("Key figures are for the municipality's staff."))
+    return municipality
+
+
+def competition_tasks_for(*, actor: AnyUser) -> list[CompetitionTask]:
+    """The actor's municipality's competition task list, with the services (FOLLOWUP_VIEW)."""
+    municipality = _staff_municipality(actor)
+    return list(CompetitionTask.objects.filter(municipality=municipality).prefetch_related("services"))
+
+
+def benchmark_figures_for(*, actor: AnyUser, codes: Iterable[str], years: Sequence[int]) -> list[BenchmarkFigure]:
+    """Other municipalities' figures the actor's municipality imported (FOLLOWUP_VIEW)."""
+    municipality = _staff_municipality(actor)
+    return list(BenchmarkFigure.objects.filter(municipality=municipality, indicator__in=list(codes),
+                                               year__in=list(years)))
+
+
+def benchmark_imports_for(*, actor: AnyUser, limit: int = 10) -> list[BenchmarkImport]:
+    """The latest imports of the actor's municipality (FOLLOWUP_MANAGE)."""
+    require(actor, roles.FOLLOWUP_MANAGE)
+    municipality = _staff_municipality(actor)
+    return list(BenchmarkImport.objects.filter(municipality=municipality)[:limit])
+
+
+def benchmark_import_get(*, actor: AnyUser, public_id: UUID) -> BenchmarkImport | None:
+    require(actor, roles.FOLLOWUP_MANAGE)
+    municipality = _staff_municipality(actor)
+    return BenchmarkImport.objects.filter(municipality=municipality, public_id=public_id).first()

@@ -44,8 +44,17 @@ from frivalg.followup.forms import (
 )
 from frivalg.followup.indicators import ASPECTS, REGISTRY, Indicator
 from frivalg.followup.indicators.base import DIMENSIONS
-from frivalg.followup.models import BenchmarkFigure, BenchmarkImport, CompetitionTask
-from frivalg.followup.selectors import IndicatorTable, indicator_tables, key_figures, published_tables
+from frivalg.followup.models import BenchmarkFigure, CompetitionTask
+from frivalg.followup.selectors import (
+    IndicatorTable,
+    benchmark_figures_for,
+    benchmark_import_get,
+    benchmark_imports_for,
+    competition_tasks_for,
+    indicator_tables,
+    key_figures,
+    published_tables,
+)
 from frivalg.followup.services import TaskInput, benchmark_import, competition_task_create, competition_task_update
 from frivalg.providers.selectors import municipality_public, providers_for
 
@@ -368,11 +377,9 @@ class YearTable:
     suppressed: int
 
 
-def _benchmark_figures(municipality: Municipality, codes: Iterable[str], years: Sequence[int]) -> list[
-        BenchmarkFigure]:
+def _benchmark_figures(actor: Any, codes: Iterable[str], years: Sequence[int]) -> list[BenchmarkFigure]:
     """The imported figures of other municipalities this municipality keeps (reference data)."""
-    return list(BenchmarkFigure.objects.filter(municipality=municipality, indicator__in=list(codes),
-                                               year__in=list(years)))
+    return benchmark_figures_for(actor=actor, codes=codes, years=years)
 
 
 def _municipality_tables(request: AuthenticatedRequest, municipality: Municipality,
@@ -383,7 +390,7 @@ def _municipality_tables(request: AuthenticatedRequest, municipality: Municipali
     planned = [(cls, year, cls(start=span.start, end=span.end, municipality_id=None, by=("municipality",)))
                for cls in candidates for year, span in spans]
     results = indicator_tables(actor=request.user, indicators=[p[2] for p in planned])
-    imported = _benchmark_figures(municipality, [c.code for c in candidates], years)
+    imported = _benchmark_figures(request.user, [c.code for c in candidates], years)
     out = []
     for cls in candidates:
         assert cls.best is not None
@@ -493,8 +500,8 @@ def gains(request: AuthenticatedRequest) -> HttpResponse:
 # -- the competition task list ----------------------------------------------------------------------
 
 
-def _tasks_of(municipality: Municipality) -> list[CompetitionTask]:
-    return list(CompetitionTask.objects.filter(municipality=municipality).prefetch_related("services"))
+def _tasks_of(request: AuthenticatedRequest) -> list[CompetitionTask]:
+    return competition_tasks_for(actor=request.user)
 
 
 def _task_input(form: CompetitionTaskForm) -> TaskInput:
@@ -529,7 +536,7 @@ def tasks(request: AuthenticatedRequest) -> HttpResponse:
                 messages.success(request, _("The task %(code)s was added.") % {"code": task.code})
                 return redirect("followup:tasks")
     status = 422 if request.method == "POST" else 200
-    return render(request, "followup/tasks.html", {"tasks": _tasks_of(municipality), "form": form,
+    return render(request, "followup/tasks.html", {"tasks": _tasks_of(request), "form": form,
                                                    "may_edit": may_edit}, status=status)
 
 
@@ -537,7 +544,7 @@ def tasks(request: AuthenticatedRequest) -> HttpResponse:
 def task_edit(request: AuthenticatedRequest, public_id: UUID) -> HttpResponse:
     municipality = _municipality(request)
     require(request.user, roles.FOLLOWUP_MANAGE)
-    task = next((t for t in _tasks_of(municipality) if t.public_id == public_id), None)
+    task = next((t for t in _tasks_of(request) if t.public_id == public_id), None)
     if task is None:
         raise Http404(_("No such task."))
     initial = {"code": task.code, "name": task.name, "services": list(task.services.all()),
@@ -562,7 +569,7 @@ def task_edit(request: AuthenticatedRequest, public_id: UUID) -> HttpResponse:
 
 @login_required
 def benchmark_upload(request: AuthenticatedRequest) -> HttpResponse:
-    municipality = _municipality(request)
+    _municipality(request)
     require(request.user, roles.FOLLOWUP_MANAGE)
     form = BenchmarkImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -575,16 +582,16 @@ def benchmark_upload(request: AuthenticatedRequest) -> HttpResponse:
         else:
             return redirect("followup:benchmark_result", public_id=batch.public_id)
     status = 422 if request.method == "POST" else 200
-    imports = BenchmarkImport.objects.filter(municipality=municipality)[:10]
+    imports = benchmark_imports_for(actor=request.user)
     return render(request, "followup/benchmark_import.html", {
         "form": form, "imports": imports, "codes": sorted(REGISTRY.indicators)}, status=status)
 
 
 @login_required
 def benchmark_result(request: AuthenticatedRequest, public_id: UUID) -> HttpResponse:
-    municipality = _municipality(request)
+    _municipality(request)
     require(request.user, roles.FOLLOWUP_MANAGE)
-    batch = BenchmarkImport.objects.filter(municipality=municipality, public_id=public_id).first()
+    batch = benchmark_import_get(actor=request.user, public_id=public_id)
     if batch is None:
         raise Http404(_("No such import."))
     return render(request, "followup/benchmark_result.html", {"batch": batch, "figures": batch.figures.all()})
