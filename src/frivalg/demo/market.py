@@ -105,7 +105,7 @@ class TaskSpec:
     name: str
     groups: frozenset[str]  # service groups (municipality.SERVICES)
     exposable: bool
-    exposed: str | None  # "free_choice", "tender" or None
+    exposed: str | None  # "free_choice" (since 2003), "recent" (six months ago), "tender" or None
     in_house_won: bool = False
     note: str = ""
 
@@ -113,8 +113,9 @@ class TaskSpec:
 TASKS: tuple[TaskSpec, ...] = (
     TaskSpec("PRAKTISK", "Praktisk hjælp", frozenset({"practical"}), True, "free_choice",
              note="Frit valg efter serviceloven § 91 siden 2003."),
-    TaskSpec("PLEJE", "Personlig pleje", frozenset({"personal"}), True, "free_choice",
-             note="Frit valg efter serviceloven § 91 siden 2003."),
+    TaskSpec("PLEJE", "Personlig pleje", frozenset({"personal"}), True, "recent",
+             note="Nye godkendelseskrav og priser for frit valg for et halvt år siden: gevinstkortet viser "
+                  "prisen pr. time før og efter."),
     TaskSpec("MAD", "Madservice", frozenset({"meals"}), True, "tender", in_house_won=True,
              note="Udbudt; kommunens køkken vandt udbuddet, Det Gode Køkken er godkendt under frit valg."),
     TaskSpec("SYGEPLEJE", "Hjemmesygepleje", frozenset({"nursing"}), True, None,
@@ -376,7 +377,9 @@ class MarketGenerator:
                                                          if p.key == MEAL_PRIVATE))
         tasks = []
         for spec in TASKS:
-            exposed_on = {"free_choice": FREE_CHOICE_SINCE, "tender": meal_approved}.get(spec.exposed or "")
+            six_months_ago = (self.today - timedelta(days=182)).replace(day=1)
+            exposed_on = {"free_choice": FREE_CHOICE_SINCE, "recent": six_months_ago,
+                          "tender": meal_approved}.get(spec.exposed or "")
             tasks.append(CompetitionTask(
                 public_id=self.ids(), municipality=self.municipality, code=spec.code, name=spec.name,
                 exposable=spec.exposable, exposed_on=exposed_on,
