@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# The suite runs on two processes (pytest-xdist), a module per process at a time.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
 .PHONY: install demo test lint typecheck pytest bench messages clean
 

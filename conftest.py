@@ -19,8 +19,8 @@ def pytest_configure(config):
 @pytest.fixture(scope="module")
 def chromium():
     """Debian's Chromium for the browser tests of one module. Playwright's sync API allows one
-    instance at a time per process, so it stops when the module ends (tests/browser keeps its
-    own for the whole session, started after every module here has stopped theirs)."""
+    instance at a time per process, so it stops when the module ends (tests/browser has its own,
+    also per module)."""
     from playwright.sync_api import sync_playwright
     from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 

@@ -13,6 +13,16 @@ from frivalg.core.services import api_token_create
 
 EXPECTED = {
     ("get", "/api/v1/me"),
+    ("get", "/api/v1/tenders"),
+    ("get", "/api/v1/tenders/{tender_id}"),
+    ("get", "/api/v1/tenders/{tender_id}/questions"),
+    ("post", "/api/v1/tenders/{tender_id}/questions"),
+    ("get", "/api/v1/tenders/{tender_id}/bids"),
+    ("post", "/api/v1/tenders/{tender_id}/lots/{lot_id}/bids"),
+    ("get", "/api/v1/bids/{bid_id}"),
+    ("post", "/api/v1/bids/{bid_id}/withdraw"),
+    ("get", "/api/v1/tenders/{tender_id}/ocds/release-package"),
+    ("get", "/api/v1/tenders/{tender_id}/ocds/record-package"),
     ("get", "/api/v1/districts"),
     ("get", "/api/v1/citizens"),
     ("post", "/api/v1/citizens"),

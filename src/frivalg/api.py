@@ -106,6 +106,7 @@ api.add_router("/", "frivalg.reassessments.api.router")
 api.add_router("/", "frivalg.changerequests.api.router")
 api.add_router("/", guidelines_router)
 api.add_router("/", "frivalg.meals.api.router")
+api.add_router("/", "frivalg.tenders.api.router")
 
 #: Last: any other path under /api/v1 is a 404 in the API's error shape, not an HTML page.
 unknown = Router(auth=None)

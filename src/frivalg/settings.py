@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "frivalg.demo",
     "frivalg.guidelines",
     "frivalg.meals",
+    "frivalg.tenders",
 ]
 
 MIDDLEWARE = [

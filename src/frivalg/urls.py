@@ -20,5 +20,6 @@ urlpatterns = [
     path("change-requests/", include("frivalg.changerequests.urls")),
     path("guidelines/", include("frivalg.guidelines.urls")),
     path("meals/", include("frivalg.meals.urls")),
+    path("tenders/", include("frivalg.tenders.urls")),
     path("", include("frivalg.core.urls")),
 ]

@@ -24,8 +24,11 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One Chromium per module, like the apps' `chromium` fixture: Playwright's sync API allows one
+    instance per process, and with pytest-xdist a process may run an app's browser module after
+    one of these."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -55,6 +55,7 @@ SETTLEMENT_APPROVE = Permission("settlement_approve", _("Approve and export sett
 SETTLEMENT_VIEW_PROVIDER = Permission("settlement_view_provider", _("Read one's own provider's settlements"))
 # Market
 TENDER_MANAGE = Permission("tender_manage", _("Run tenders and manage contracts"))
+TENDER_BID = Permission("tender_bid", _("Ask questions and submit bids for one's provider"))
 FOLLOWUP_VIEW = Permission("followup_view", _("See aggregate key figures of the market"))
 FOLLOWUP_MANAGE = Permission(
     "followup_manage", _("Keep the competition task list and benchmark figures; generate the annual report"))
@@ -101,7 +102,7 @@ PROVIDER_ADMIN = Role(
     "provider_admin",
     _("Provider administrator"),
     (PROVIDER_VIEW_CLIENTS, VISIT_VIEW_PROVIDER, VISIT_CHECK, VISIT_IMPORT, SETTLEMENT_VIEW_PROVIDER,
-     CHANGE_REQUEST_SEND),
+     CHANGE_REQUEST_SEND, TENDER_BID),
     False,
 )
 CAREGIVER = Role("caregiver", _("Caregiver"), (VISIT_VIEW_OWN, VISIT_CHECK), False)

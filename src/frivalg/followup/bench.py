@@ -9,7 +9,7 @@ visits (about 30 million) in ≤ 10 s on this machine from a warm snapshot, with
    providers with approvals and served districts, citizens with decisions in versions, choices with
    switches and default assignments, provider terminations, visits with caregivers, missed and
    cancelled visits and check-in delays, settled costs, budgets, the in-house unit's
-   after-calculations, ratings, complaints, a waiting list and the task list. Cached as
+   after-calculations, ratings, complaints, a waiting list, the task list and the tenders' lots. Cached as
    var/bench/followup-<visits>.duckdb (with a .json beside it) and redrawn only when the seed, the
    size or the generator version changes. Building the DuckDB file from the Arrow chunks is timed
    apart from drawing them: that is the time to warm a snapshot.
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
 PROJECT_DIR = Path(__file__).resolve().parents[3]
 #: A change to what the generator draws is a new version: files of another version are redrawn.
-GENERATOR_VERSION = 2  # 2: the warm file carries the monthly visit cube
+GENERATOR_VERSION = 3  # 2: the warm file carries the monthly visit cube; 3: tender lots
 DEFAULT_VISITS = 30_000_000
 DEFAULT_CITIZENS = 20_000
 DEFAULT_YEARS = 3
@@ -673,6 +673,58 @@ def _ratings(seed: int, quarter: int, quarter_start: int, clients: np.ndarray, c
         "same_people": answer(-0.4), "overall": answer(0.0)})
 
 
+#: Tenders: (services of the lots, share of the period before publication, status). Bids are drawn
+#: for tenders whose bids have been opened; the last is still open for bids at the period's end and
+#: one was cancelled (both sealed).
+TENDERS: tuple[tuple[tuple[int, ...], float, str], ...] = (
+    ((S_CLEANING,), 0.02, "contracted"),
+    ((S_SHOPPING,), 0.12, "contracted"),
+    ((S_PERSONAL, S_NIGHT), 0.25, "contracted"),
+    ((S_CLEANING, S_SHOPPING), 0.38, "cancelled"),
+    ((S_CLEANING, S_SHOPPING), 0.45, "contracted"),
+    ((S_NIGHT,), 0.6, "contracted"),
+    ((S_PERSONAL, S_CLEANING, S_SHOPPING), 0.75, "contracted"),
+    ((S_NIGHT,), 0.88, "awarded"),
+    ((S_PERSONAL, S_CLEANING), 0.97, "published"),
+)
+OPENED_TENDER_STATUSES = ("opened", "awarded", "contracted")
+
+
+def _tender_lots(seed: int, pop: Population) -> pa.Table:
+    """The lots of the tenders in TENDERS: published at their share of the period, bids until five
+    to seven weeks later. Opened lots draw 0–7 bids (rarely none, often few in night supervision),
+    the in-house unit's control bid in about half of them, the rest private or non-profit; the
+    winner is the in-house unit in about a third of the lots it bid on."""
+    rng = np.random.default_rng([seed, 6])
+    private_ids = [i for i, spec in enumerate(PROVIDERS, start=1) if spec.kind == "private"]
+    non_profit_ids = [i for i, spec in enumerate(PROVIDERS, start=1) if spec.kind == "non_profit"]
+    rows: dict[str, list[Any]] = {f.name: [] for f in schema.TENDER_LOTS}
+    lot_id = 0
+    for tender_id, (services, at, status) in enumerate(TENDERS, start=1):
+        published = pop.start + int((pop.end - pop.start) * at)
+        deadline = published + int(rng.integers(35, 50))
+        opened = status in OPENED_TENDER_STATUSES
+        for service in services:
+            lot_id += 1
+            bids = control = private = winner = None
+            if opened:
+                outside = int(rng.poisson(1.4 if service == S_NIGHT else 3.2))
+                outside = min(outside, len(private_ids) + len(non_profit_ids))
+                control = bool(rng.random() < 0.55)
+                private = int(rng.binomial(outside, len(private_ids) / (len(private_ids) + len(non_profit_ids))))
+                bids = outside + int(control)
+                if bids and status != "opened":
+                    in_house_wins = control and (outside == 0 or rng.random() < 0.35)
+                    winner = "in_house" if in_house_wins else ("private" if private else "non_profit")
+            for name, value in (("municipality_id", MUNICIPALITY_ID), ("tender_id", tender_id),
+                                ("lot_id", lot_id), ("service_id", service), ("published_day", _date(published)),
+                                ("deadline_day", _date(deadline)), ("status", status), ("bids", bids),
+                                ("control_bid", control), ("private_bids", private),
+                                ("awarded", winner is not None), ("winner_kind", winner)):
+                rows[name].append(value)
+    return _table("tender_lots", rows)
+
+
 def _after_calculations(seed: int, pop: Population, per_year: dict[int, np.ndarray]) -> pa.Table:
     """The in-house unit's after-calculation of each year, made on 15 February of the next (those
     made within the period)."""
@@ -770,7 +822,8 @@ def generate(visits: int = DEFAULT_VISITS, *, citizens: int = DEFAULT_CITIZENS, 
     first_day, end_day = (day_number(d) for d in period(years))
     pop = _population(seed, visits, citizens, first_day, end_day)
     writer = _Writer(partial)
-    for name, table in {**_static_tables(pop), **_decision_tables(seed, pop), "waiting": _waiting(seed, pop)}.items():
+    for name, table in {**_static_tables(pop), **_decision_tables(seed, pop), "waiting": _waiting(seed, pop),
+                        "tender_lots": _tender_lots(seed, pop)}.items():
         writer.append(name, table)
 
     # Months: the visits of each, in proportion to the active citizens' rates (exactly `visits` in all).
@@ -969,11 +1022,12 @@ def markdown(result: dict[str, Any]) -> list[str]:
         "districts, a quarter of the citizens heavy (2–4 visits a day) and the rest with 2–6 visits a week,",
         "decisions in versions, choices with switches, default assignments and provider terminations,",
         "caregivers per provider, missed and cancelled visits, check-in delays with a tail, settled costs",
-        "per month, budgets, after-calculations, ratings per quarter, complaints, a waiting list and the",
-        "task list. *Warming* is the time DuckDB took to build the file from the Arrow tables (drawing them",
-        "is not counted). The indicators then run in a fresh process on the file (`Engine.from_database`),",
-        "each with the parameter sets of a dashboard (`followup.bench.dashboard_set`: the whole period for",
-        "the municipality, once in total and once broken down by every dimension the indicator allows),",
+        "per month, budgets, after-calculations, ratings per quarter, complaints, a waiting list, the",
+        "task list and the lots of nine tenders. *Warming* is the time DuckDB took to build the file from",
+        "the Arrow tables (drawing them is not counted). The indicators then run in a fresh process on the",
+        "file (`Engine.from_database`), each with the parameter sets of a dashboard",
+        "(`followup.bench.dashboard_set`: the whole period for the municipality, once in total and once",
+        "broken down by every dimension the indicator allows),",
         "twice: the first pass reads the file, the second finds DuckDB's buffers warm. Peak memory is the",
         "measuring process's `ru_maxrss`. A load average above the number of cores means other work shared",
         "the machine, and the times are longer than on an idle one.",

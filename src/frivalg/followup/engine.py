@@ -166,6 +166,10 @@ class Engine:
         return self._tables["waiting"]
 
     @property
+    def tender_lots(self) -> ir.Table:
+        return self._tables["tender_lots"]
+
+    @property
     def tasks(self) -> ir.Table:
         return self._tables["tasks"]
 

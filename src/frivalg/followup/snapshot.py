@@ -40,6 +40,8 @@ from frivalg.pricing.models import AfterCalculation, AfterCalculationLine
 from frivalg.providers.models import Approval, Provider
 from frivalg.settlements.models import SettlementBudget, SettlementLine, SettlementRun
 from frivalg.settlements.snapshot import _days, _seconds, _sqlite_file, read_arrow
+from frivalg.tenders.models import Award, Bid, Lot, Tender
+from frivalg.tenders.selectors import COUNTED_STATUSES, OPENED_STATUSES
 from frivalg.visits.models import Visit
 from frivalg.waitinglists.models import WaitingList, WaitingListEntry
 
@@ -564,6 +566,57 @@ def _task_services(reader: _Reader) -> pa.Table:
     return reader.read(sql, params, schema.TASK_SERVICES)
 
 
+_TENDER_LOT_QUERY = pa.schema([
+    ("municipality_id", pa.int64()), ("tender_id", pa.int64()), ("lot_id", pa.int64()), ("service_id", pa.int64()),
+    ("published_s", pa.int64()), ("deadline_s", pa.int64()), ("status", pa.string()), ("bids", pa.int32()),
+    ("control_bid", pa.int64()), ("private_bids", pa.int32()), ("awarded", pa.int64()),
+    ("winner_kind", pa.string()),
+])
+
+
+def _quoted(values: Sequence[str]) -> str:
+    """A constant list of status codes as SQL literals (codes are [a-z_] only)."""
+    if not all(value.replace("_", "").isalpha() and value.islower() for value in values):
+        raise ValueError("status codes are lower-case letters and underscores")
+    return ", ".join(f"'{value}'" for value in values)
+
+
+def _tender_lots(reader: _Reader, zones: dict[int, str]) -> pa.Table:
+    """One row per tender lot. The seal as tenders.selectors keeps it: the bids, the control bid,
+    the private bids and the winner's kind are read only for a tender whose bids have been opened
+    (opened, awarded or contracted with an opening time); before, they are null."""
+    where, params = reader.where("t.municipality_id")
+    counted = f"b.lot_id = l.id AND b.status IN ({_quoted([str(s) for s in COUNTED_STATUSES])})"
+    opened = f"t.opened_at IS NOT NULL AND t.status IN ({_quoted([str(s) for s in OPENED_STATUSES])})"
+    bids, providers = _t(Bid), _t(Provider)
+    sql = f"""
+        SELECT t.municipality_id, t.id, l.id, l.service_id, {_seconds('t.published_at')},
+               {_seconds('t.bid_deadline')}, t.status,
+               CASE WHEN {opened} THEN (SELECT COUNT(*) FROM {bids} b WHERE {counted}) END,
+               CASE WHEN {opened} THEN CASE WHEN EXISTS (
+                   SELECT 1 FROM {bids} b WHERE {counted} AND b.control_bid) THEN 1 ELSE 0 END END,
+               CASE WHEN {opened} THEN (SELECT COUNT(*) FROM {bids} b JOIN {providers} p ON p.id = b.provider_id
+                                        WHERE {counted} AND p.kind = 'private') END,
+               CASE WHEN EXISTS (SELECT 1 FROM {_t(Award)} a WHERE a.lot_id = l.id) THEN 1 ELSE 0 END,
+               CASE WHEN {opened} THEN COALESCE((
+                   SELECT p.kind FROM {_t(Award)} a
+                   JOIN {_through(Award, 'winners')} w ON w.award_id = a.id
+                   JOIN {bids} b ON b.id = w.bid_id
+                   JOIN {providers} p ON p.id = b.provider_id
+                   WHERE a.lot_id = l.id ORDER BY b.id LIMIT 1), '') ELSE '' END
+        FROM {_t(Lot)} l JOIN {_t(Tender)} t ON t.id = l.tender_id
+        WHERE {where} ORDER BY t.id, l.number
+    """  # noqa: S608 - table names from the models, status codes checked constants
+    raw = reader.read(sql, params, _TENDER_LOT_QUERY)
+    owners = raw.column("municipality_id")
+    return pa.Table.from_arrays([
+        owners, raw.column("tender_id"), raw.column("lot_id"), raw.column("service_id"),
+        _local_days(raw.column("published_s"), owners, zones), _local_days(raw.column("deadline_s"), owners, zones),
+        raw.column("status"), raw.column("bids"), _flag(raw.column("control_bid")), raw.column("private_bids"),
+        _flag(raw.column("awarded")), _empty_as_null(raw.column("winner_kind")),
+    ], schema=schema.TENDER_LOTS)
+
+
 def take(municipality_ids: Sequence[int] | None = None, *, via: str = "auto",
          sqlite_file: str | None = None) -> dict[str, pa.Table]:
     """Every snapshot table (followup.snapshot_schema.TABLES) for the municipalities, or for
@@ -593,6 +646,7 @@ def take(municipality_ids: Sequence[int] | None = None, *, via: str = "auto",
         "waiting": _waiting(reader),
         "tasks": _tasks(reader),
         "task_services": _task_services(reader),
+        "tender_lots": _tender_lots(reader, zones),
     }
     return {name: schema.conform(name, tables[name]) for name in schema.TABLES}
 
@@ -604,7 +658,7 @@ def take(municipality_ids: Sequence[int] | None = None, *, via: str = "auto",
 _STAMPED: tuple[Any, ...] = (
     Municipality, District, Service, Provider, Citizen, Assessment, AssessmentScore, Decision, Choice, Approval,
     Visit, ProviderTermination, Complaint, ProviderRating, SettlementRun, SettlementLine, SettlementBudget,
-    AfterCalculation, AfterCalculationLine, WaitingListEntry, CompetitionTask,
+    AfterCalculation, AfterCalculationLine, WaitingListEntry, CompetitionTask, Tender, Lot, Bid, Award,
 )
 
 
@@ -613,7 +667,8 @@ def stamp() -> tuple[str, datetime]:
     the data is as of (the latest audit row, or now). Cheap aggregates in one query: the newest
     audit row, and the newest id and row count of every table read."""
     tables = [_t(AuditEvent), *(_t(model) for model in _STAMPED),
-              _through(Approval, "served_districts"), _through(CompetitionTask, "services")]
+              _through(Approval, "served_districts"), _through(CompetitionTask, "services"),
+              _through(Award, "winners")]
     # Table names from the models only.
     parts = ", ".join(f"(SELECT MAX(id) FROM {table}), (SELECT COUNT(*) FROM {table})" for table in tables)  # noqa: S608
     with connection.cursor() as cursor:

@@ -221,6 +221,30 @@ TASK_SERVICES = pa.schema([
     ("service_id", pa.int64()),
 ])
 
+#: Tender lots (tenders.Lot), one row per lot: `published_day` the local day the tender was
+#: published (null while planned), `deadline_day` the local day of its bid deadline, `status` the
+#: tender's (tenders.TenderStatus). The bids are sealed until the tender is opened: before that
+#: (and for a tender cancelled) `bids`, `control_bid`, `private_bids` and `winner_kind` are null.
+#: Once opened: `bids` the bids that took part (submitted, or rejected in the evaluation; drafts
+#: and withdrawn bids never count), `control_bid` whether the in-house unit's control bid is among
+#: them, `private_bids` how many came from private providers. `awarded` whether the award on the
+#: lot has been decided; `winner_kind` the provider kind (in_house / private / non_profit) of the
+#: first winning bid (the earliest bid among the winners), null without an award.
+TENDER_LOTS = pa.schema([
+    ("municipality_id", pa.int64()),
+    ("tender_id", pa.int64()),
+    ("lot_id", pa.int64()),
+    ("service_id", pa.int64()),
+    ("published_day", pa.date32()),
+    ("deadline_day", pa.date32()),
+    ("status", pa.string()),
+    ("bids", pa.int32()),
+    ("control_bid", pa.bool_()),
+    ("private_bids", pa.int32()),
+    ("awarded", pa.bool_()),
+    ("winner_kind", pa.string()),
+])
+
 TABLES: dict[str, pa.Schema] = {
     "municipalities": MUNICIPALITIES,
     "districts": DISTRICTS,
@@ -240,6 +264,7 @@ TABLES: dict[str, pa.Schema] = {
     "waiting": WAITING,
     "tasks": TASKS,
     "task_services": TASK_SERVICES,
+    "tender_lots": TENDER_LOTS,
 }
 
 

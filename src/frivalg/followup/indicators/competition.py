@@ -1,7 +1,7 @@
 """Competition: how concentrated the market is (HHI; its trend is the index by month), the
 competition exposure indicator in the style of the Danish IKU with its task list, and the gains
 map (cost per hour before and after a task was exposed, and the potential of tasks not yet
-exposed). Tender participation comes with tendering."""
+exposed), and tender participation (bids per tender lot)."""
 
 from __future__ import annotations
 
@@ -228,3 +228,49 @@ class GainsMap(Indicator):
             potential_hours=ibis.cases((waiting, hours(rows.period_minutes.coalesce(0)))).cast("float64"),
             potential_minor=ibis.cases((waiting, rows.period_cost.coalesce(0))).cast("int64"),
         )
+
+
+@register
+class TenderParticipation(Indicator):
+    code = "tender_participation"
+    aspect = "competition"
+    title = _("Tender participation")
+    description = _("How many bids the municipality's tenders draw per lot, how often a lot gets a single bid, "
+                    "and how the in-house unit takes part and wins.")
+    method = _(
+        "The lots of the municipality's tenders whose bid deadline falls in the period, counted once the bids "
+        "have been opened (tenders opened, awarded or contracted); lots of tenders still sealed, planned or "
+        "cancelled are left out. Bids are the bids that took part in the evaluation: submitted bids, including "
+        "those later rejected for falling below a quality threshold; drafts and withdrawn bids are left out. "
+        "Bids per lot is the bids divided by the lots, a lot without bids counting as zero. Single-bid lots are "
+        "the lots with exactly one bid, as a share of the lots. Control bid: lots with the in-house unit's "
+        "control bid among the bids. Won in house: lots whose award went to the in-house unit (with several "
+        "winners, the first winning bid counts). The month is the month of the bid deadline.")
+    dimensions = ("municipality", "service", "month")
+    columns = (
+        Column("lots", _("Lots"), "count"),
+        Column("bids", _("Bids"), "count"),
+        Column("bids_per_lot", _("Bids per lot"), "number"),
+        Column("single_bid_share", _("Lots with a single bid"), "share"),
+        Column("control_bid_lots", _("Lots with the in-house control bid"), "count"),
+        Column("in_house_won_lots", _("Lots won by the in-house unit"), "count"),
+    )
+    public = True
+    chart = Chart("bar", "month", "bids_per_lot")
+    best = ("bids_per_lot", True)
+
+    def expression(self, engine: Engine) -> ir.Table:
+        lots = self.scoped(engine.tender_lots, "deadline_day")
+        lots = lots.filter(lots.bids.notnull())
+        lots = lots.mutate(month=lots.deadline_day.truncate("M"))
+        rows = aggregate(
+            lots, self.group_columns,
+            lots=lots.count(),
+            bids=lots.bids.cast("int64").sum().coalesce(0),
+            single=lots.count(where=lots.bids == 1),
+            control_bid_lots=lots.count(where=lots.control_bid),
+            in_house_won_lots=lots.count(where=lots.winner_kind == "in_house"),
+        )
+        rows = rows.filter(rows.lots > 0)
+        return rows.mutate(bids_per_lot=(rows.bids.cast("float64") / rows.lots).round(2),
+                           single_bid_share=share(rows.single, rows.lots))

@@ -10,7 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from frivalg.followup import rules
-from frivalg.followup.indicators.competition import CompetitionExposure, CompetitionTasks, Concentration, GainsMap
+from frivalg.followup.indicators.competition import (
+    CompetitionExposure,
+    CompetitionTasks,
+    Concentration,
+    GainsMap,
+    TenderParticipation,
+)
 from frivalg.followup.tests.tables import engine
 
 MARCH = {"start": date(2026, 3, 1), "end": date(2026, 4, 1)}
@@ -155,3 +161,64 @@ def test_gains_map_by_hand():
          "after_cost_per_hour_minor": None, "change_share": None, "gain_minor": None, "potential_hours": 1.5,
          "potential_minor": 3000},
     ]
+
+
+# -- tender participation --------------------------------------------------------------------------
+
+
+def lot(lot_id, deadline, bids, *, service=5, control=False, winner=None, status="opened", municipality=1):
+    return {"municipality_id": municipality, "tender_id": lot_id // 10, "lot_id": lot_id, "service_id": service,
+            "published_day": date(2026, 1, 5), "deadline_day": deadline, "status": status, "bids": bids,
+            "control_bid": None if bids is None else control, "private_bids": bids, "awarded": winner is not None,
+            "winner_kind": winner}
+
+
+def test_tender_participation_by_hand():
+    e = engine(tender_lots=[
+        lot(11, date(2026, 3, 4), 3, control=True, winner="private", status="awarded"),
+        lot(12, date(2026, 3, 20), 1, control=True, winner="in_house", status="contracted"),
+        lot(21, date(2026, 3, 31), 0, service=6),
+        lot(31, date(2026, 3, 10), None, service=6, status="published"),  # sealed: left out
+        lot(41, date(2026, 4, 1), 5),  # deadline after the period
+        lot(51, date(2026, 3, 12), 7, municipality=2),
+        lot(61, date(2026, 2, 27), 2, service=6, winner="non_profit"),
+    ])
+    rows = TenderParticipation(**MARCH, municipality_id=1).run(e).to_pylist()
+    # March: lots 11, 12 and 21 with 3 + 1 + 0 = 4 bids: 4 / 3 = 1.33 a lot; one single-bid lot of
+    # three: 0.3333; the control bid on 11 and 12; lot 12 won by the in-house unit.
+    assert rows == [{"lots": 3, "bids": 4, "bids_per_lot": 1.33, "single_bid_share": 0.3333, "control_bid_lots": 2,
+                     "in_house_won_lots": 1}]
+    by_service = TenderParticipation(**MARCH, municipality_id=1, by=("service",)).run(e).to_pylist()
+    # Service 5: lots 11 and 12, 4 bids, 2 a lot, one of two single-bid; service 6: lot 21, no bid.
+    assert by_service == [
+        {"service_id": 5, "lots": 2, "bids": 4, "bids_per_lot": 2.0, "single_bid_share": 0.5, "control_bid_lots": 2,
+         "in_house_won_lots": 1},
+        {"service_id": 6, "lots": 1, "bids": 0, "bids_per_lot": 0.0, "single_bid_share": 0.0, "control_bid_lots": 0,
+         "in_house_won_lots": 0},
+    ]
+    months = TenderParticipation(start=date(2026, 2, 1), end=date(2026, 5, 1), municipality_id=1,
+                                 by=("month",)).run(e).to_pylist()
+    # February: lot 61, 2 bids; March as above; April: lot 41, 5 bids.
+    assert [(r["month"], r["lots"], r["bids"], r["bids_per_lot"]) for r in months] == [
+        (date(2026, 2, 1), 1, 2, 2.0), (date(2026, 3, 1), 3, 4, 1.33), (date(2026, 4, 1), 1, 5, 5.0)]
+    # The service filter keeps only its lots.
+    (only,) = TenderParticipation(**MARCH, municipality_id=1, service_id=6).run(e).to_pylist()
+    assert (only["lots"], only["bids"]) == (1, 0)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 9), st.booleans(), st.sampled_from([None, "in_house", "private"]),
+                          st.sampled_from([5, 6])), min_size=1, max_size=12))
+def test_tender_participation_adds_up(drawn):
+    e = engine(tender_lots=[lot(i, date(2026, 3, 1 + i), bids, service=service, control=control, winner=winner)
+                            for i, (bids, control, winner, service) in enumerate(drawn, start=1)])
+    (total,) = TenderParticipation(**MARCH, municipality_id=1).run(e).to_pylist()
+    assert total["lots"] == len(drawn)
+    assert total["bids"] == sum(bids for bids, *_ in drawn)
+    assert total["bids_per_lot"] == pytest.approx(total["bids"] / total["lots"], abs=0.005)
+    assert 0 <= total["single_bid_share"] <= 1
+    assert total["control_bid_lots"] == sum(control for _, control, _, _ in drawn) <= total["lots"]
+    assert total["in_house_won_lots"] == sum(winner == "in_house" for _, _, winner, _ in drawn)
+    by_service = TenderParticipation(**MARCH, municipality_id=1, by=("service",)).run(e).to_pylist()
+    assert sum(r["lots"] for r in by_service) == total["lots"]
+    assert sum(r["bids"] for r in by_service) == total["bids"]

@@ -452,3 +452,113 @@ def test_connectorx_reads_the_same_snapshot_and_engine_for_warms_a_file(tmp_path
     engine, data_stamp, _as_of = snapshot.engine_for([w.muni.pk])
     assert snapshot.warm_path(data_stamp, [w.muni.pk]).exists()
     assert engine.visits.count().execute() == 4
+
+
+# --- tender lots: the seal ---------------------------------------------------------------------------
+
+
+def _tenders(w: World) -> dict[str, Any]:
+    """A published tender with two lots: cleaning with bids from the private provider, a non-profit,
+    another private one (rejected later), the in-house unit's control bid, a draft and a withdrawn
+    bid; meals without a bid. And a cancelled tender that had been opened."""
+    from frivalg.tenders.tests.factories import BidFactory, LotFactory, TenderFactory
+
+    officer = UserFactory(role="procurement", municipality=w.muni)
+    # Published 2 March 00:30 local (1 March in UTC); bids until 1 April 00:15 local (31 March in UTC).
+    tender = TenderFactory(municipality=w.muni, created_by=officer, published=True,
+                           published_at=local(2026, 3, 2, 0, 30), question_deadline=local(2026, 3, 20),
+                           bid_deadline=local(2026, 4, 1, 0, 15))
+    cleaning = LotFactory(tender=tender, number=1, service=w.cleaning, max_winners=2)
+    meals = LotFactory(tender=tender, number=2, service=w.meals)
+    non_profit = ProviderFactory(name="Kirkens Korshær", kind="non_profit")
+    other_private = ProviderFactory(name="Renlig ApS", kind="private")
+    private_bid = BidFactory(lot=cleaning, provider=w.private)
+    BidFactory(lot=cleaning, provider=non_profit)
+    control = BidFactory(lot=cleaning, provider=w.in_house, control_bid=True)
+    rejected = BidFactory(lot=cleaning, provider=other_private)
+    BidFactory(lot=cleaning, provider=ProviderFactory(kind="private"), status="draft")
+    BidFactory(lot=cleaning, provider=ProviderFactory(kind="private"), status="withdrawn")
+    cancelled = TenderFactory(municipality=w.muni, created_by=officer, status="cancelled",
+                              published_at=local(2026, 2, 2, 12), opened_at=local(2026, 3, 2, 12),
+                              bid_deadline=local(2026, 3, 1, 12))
+    cancelled_lot = LotFactory(tender=cancelled, number=1, service=w.cleaning)
+    BidFactory(lot=cancelled_lot, provider=w.private)
+    return {"officer": officer, "tender": tender, "cleaning": cleaning, "meals": meals, "private_bid": private_bid,
+            "control": control, "rejected": rejected, "cancelled": cancelled, "cancelled_lot": cancelled_lot}
+
+
+def test_tender_lot_bids_stay_sealed_until_the_tender_is_opened(world):
+    from frivalg.tenders.models import Award
+    from frivalg.tenders.services import tender_open
+
+    w = world
+    t = _tenders(w)
+    common = {"municipality_id": w.muni.pk, "tender_id": t["tender"].pk, "published_day": date(2026, 3, 2),
+              "deadline_day": date(2026, 4, 1)}
+    sealed = {"bids": None, "control_bid": None, "private_bids": None, "awarded": False, "winner_kind": None}
+    cancelled = {"municipality_id": w.muni.pk, "tender_id": t["cancelled"].pk, "lot_id": t["cancelled_lot"].pk,
+                 "service_id": w.cleaning.pk, "published_day": date(2026, 2, 2), "deadline_day": date(2026, 3, 1),
+                 "status": "cancelled", **sealed}
+
+    # Published, before opening: the lots are there, the bids are not counted.
+    assert _rows(snapshot.take([w.muni.pk]), "tender_lots") == [
+        {**common, "lot_id": t["cleaning"].pk, "service_id": w.cleaning.pk, "status": "published", **sealed},
+        {**common, "lot_id": t["meals"].pk, "service_id": w.meals.pk, "status": "published", **sealed},
+        cancelled,
+    ]
+
+    before = snapshot.stamp()[0]
+    tender_open(actor=t["officer"], tender=t["tender"])
+    assert snapshot.stamp()[0] != before
+    type(t["rejected"]).objects.filter(pk=t["rejected"].pk).update(status="rejected")
+    # Opened: the private, non-profit, rejected private and control bids count (4); the draft and the
+    # withdrawn bid do not. Private: the private provider's and the rejected one (2).
+    assert _rows(snapshot.take([w.muni.pk]), "tender_lots") == [
+        {**common, "lot_id": t["cleaning"].pk, "service_id": w.cleaning.pk, "status": "opened", "bids": 4,
+         "control_bid": True, "private_bids": 2, "awarded": False, "winner_kind": None},
+        {**common, "lot_id": t["meals"].pk, "service_id": w.meals.pk, "status": "opened", "bids": 0,
+         "control_bid": False, "private_bids": 0, "awarded": False, "winner_kind": None},
+        cancelled,
+    ]
+
+    # Awarded to the control bid and the private bid: the first winner is the earlier bid, the private one.
+    award = Award.objects.create(tender=t["tender"], lot=t["cleaning"], reasons="Bedste forhold",
+                                 decided_at=local(2026, 4, 20, 10), decided_by=t["officer"],
+                                 standstill_ends=date(2026, 4, 30))
+    before = snapshot.stamp()[0]
+    award.winners.set([t["control"], t["private_bid"]])
+    assert snapshot.stamp()[0] != before
+    type(t["tender"]).objects.filter(pk=t["tender"].pk).update(status="awarded")
+    [cleaning, meals, _] = _rows(snapshot.take([w.muni.pk]), "tender_lots")
+    assert (cleaning["status"], cleaning["awarded"], cleaning["winner_kind"]) == ("awarded", True, "private")
+    assert (meals["awarded"], meals["winner_kind"]) == (False, None)
+    # Another municipality's snapshot has none of them.
+    assert snapshot.take([w.other.pk])["tender_lots"].num_rows == 0
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="ADBC reads SQLite files")
+def test_the_columnar_sqlite_reader_reads_the_same_tender_lots(world, tmp_path):
+    from frivalg.tenders.services import tender_open
+
+    t = _tenders(world)
+    tender_open(actor=t["officer"], tender=t["tender"])
+    file = tmp_path / "copy.sqlite3"
+    target = sqlite3.connect(file)
+    target.executescript(";\n".join(connection.connection.iterdump()))
+    target.close()
+    by_cursor = snapshot.take([world.muni.pk], via="django")["tender_lots"]
+    by_adbc = snapshot.take([world.muni.pk], via="adbc", sqlite_file=str(file))["tender_lots"]
+    assert by_adbc.equals(by_cursor) and by_cursor.column("bids").to_pylist() == [4, 0, None]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="connectorx reads PostgreSQL outside a transaction")
+def test_connectorx_reads_the_same_tender_lots():
+    from frivalg.tenders.services import tender_open
+
+    w = _world()
+    t = _tenders(w)
+    tender_open(actor=t["officer"], tender=t["tender"])
+    by_connectorx = snapshot.take([w.muni.pk], via="connectorx")["tender_lots"]
+    by_cursor = snapshot.take([w.muni.pk], via="django")["tender_lots"]
+    assert by_connectorx.equals(by_cursor) and by_cursor.column("bids").to_pylist() == [4, 0, None]

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from frivalg.assessments.models import AssessmentScore
 from frivalg.assessments.tests.factories import AssessmentFactory, DecisionFactory
@@ -18,6 +18,13 @@ from frivalg.waitinglists.tests.factories import assessed_citizen
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages in English, the source language, whatever the translations say."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

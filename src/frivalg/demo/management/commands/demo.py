@@ -5,6 +5,8 @@ service (`demo_generate`, after `demo_delete` with --reset) → print."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.core.management import call_command
@@ -12,13 +14,16 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
+from frivalg.catalogue.models import Service
 from frivalg.core.models import Municipality, User
 from frivalg.core.periods import Period
 from frivalg.demo.municipality import DEFAULT_VISIT_BUDGET, PASSWORD, DemoReport, DemoSpec
+from frivalg.demo.rules import NURSING
 from frivalg.demo.selectors import demo_counts, demo_logins, demo_municipality
 from frivalg.demo.services import demo_delete, demo_generate
 from frivalg.reassessments.services import reassessment_flags_refresh
 from frivalg.settlements.services import settlement_month_compute, settlement_run_approve
+from frivalg.tenders.services import TenderInput, criterion_save, lot_save, tender_create, tender_publish
 
 MAX_CITIZENS = 200_000
 
@@ -70,6 +75,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Reassessment flags raised: {refreshed.raised_total:,}; due dates set by rule: "
                               f"{refreshed.scheduled:,}.")
             self._settle(report, progress=not options["no_progress"])
+            self._tender(report)
         else:
             counts = demo_counts(existing)
             self.stdout.write(
@@ -101,6 +107,36 @@ class Command(BaseCommand):
                 settlement_run_approve(actor=finance, run=run)
             total += result.total_minor
         self.stdout.write(f"Settled and approved {len(months)} months: {total / 100:,.2f} in total.")
+
+    def _tender(self, report: DemoReport) -> None:
+        """A published tender for home nursing — the task the follow-up proposes for this year's
+        competition discussion — open for bids, as the procurement officer would set it up."""
+        officer = User.objects.get(username="procurement")
+        municipality = Municipality.objects.get(pk=report.municipality_id)
+        nursing = Service.objects.get(municipality=municipality, code=NURSING)
+        now = timezone.now()
+        year = timezone.localdate().year + 1
+        tender = tender_create(actor=officer, data=TenderInput(
+            reference=f"UDB-{year}-01", title=f"Hjemmesygepleje {year}–{year + 2}",
+            description="Udbud af hjemmesygepleje med frit valg mellem de vindende leverandører.",
+            evaluation_model="points_linear", price_weight=Decimal(40),
+            question_deadline=now + timedelta(days=14), bid_deadline=now + timedelta(days=30),
+            contract_start=date(year, 4, 1), contract_end=date(year + 2, 3, 31), option_months=24,
+            risk_rule="Udenfor båndet genforhandles timeprisen for de tunge borgere."))
+        lot_save(actor=officer, tender=tender, number=1, title="Hjemmesygepleje, hele kommunen", service=nursing,
+                 districts=[], price_form="hourly", volumes={"day": 24000, "evening": 6000, "night": 2000},
+                 max_winners=2)
+        scale = {"0": "Ingen beskrivelse", "5": "Tilfredsstillende beskrevet", "10": "Fremragende og dokumenteret"}
+        quality = criterion_save(actor=officer, tender=tender, code="K1", name="Kvalitet", weight=Decimal(60),
+                                 scale_max=10, grade_descriptions=scale)
+        criterion_save(actor=officer, tender=tender, code="K1.1", name="Kontinuitet i plejen", weight=Decimal(50),
+                       scale_max=10, grade_descriptions=scale, parent=quality)
+        criterion_save(actor=officer, tender=tender, code="K1.2", name="Medarbejdernes kompetencer",
+                       weight=Decimal(50), scale_max=10, grade_descriptions=scale, parent=quality)
+        criterion_save(actor=officer, tender=tender, code="K2", name="Implementering", weight=Decimal(40),
+                       scale_max=10, grade_descriptions=scale)
+        tender_publish(actor=officer, tender=tender)
+        self.stdout.write(f"Published the tender {tender.reference}: {tender.title} (bids within 30 days).")
 
     def _report(self, report: DemoReport) -> None:
         self.stdout.write(f"  {'stage':<10} {'wall':>7}    {'cpu':>7}  {'rows':>12}")
