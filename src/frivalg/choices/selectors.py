@@ -33,6 +33,7 @@ from frivalg.core.models import Municipality
 from frivalg.core.selectors import AnyUser, citizens_represented_by, has_permission, today_for
 from frivalg.providers.models import ApprovalStatus, Provider
 from frivalg.providers.selectors import provider_ids_of
+from frivalg.tenders.selectors import exclusive_provider_ids
 from frivalg.visits.models import Visit, VisitStatus
 
 
@@ -59,15 +60,22 @@ def open_choice(decision: Decision) -> Choice | None:
 def eligible_providers(decision: Decision) -> QuerySet[Provider]:
     """Providers approved for the decision's service today and serving the citizen's district,
     annotated with `clients` (current clients for that service), `capacity` and `closed_for_new`
-    (> 0 when the provider does not accept new clients). No actor: for services and selectors."""
+    (> 0 when the provider does not accept new clients). Where an exclusive contract from a tender
+    without free choice is in force, only its provider. No actor: for services and selectors."""
     today = max(decision.valid_from, timezone.localdate())
     approved = Q(
         approvals__service_id=decision.service_id,
         approvals__status=ApprovalStatus.APPROVED,
         approvals__valid_from__lte=today,
     ) & (Q(approvals__valid_to__isnull=True) | Q(approvals__valid_to__gte=today))
+    candidates = Provider.objects.filter(approved, districts=decision.citizen.district_id)
+    # A tender without free choice: only the exclusive contract's provider(s) may be chosen.
+    exclusive = exclusive_provider_ids(municipality_id=decision.municipality_id, service_id=decision.service_id,
+                                       district_id=decision.citizen.district_id, on=today)
+    if exclusive:
+        candidates = candidates.filter(pk__in=exclusive)
     return (
-        Provider.objects.filter(approved, districts=decision.citizen.district_id)
+        candidates
         .annotate(
             clients=Count(
                 "choices",

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from uuid import UUID
@@ -31,7 +32,18 @@ from frivalg.core.selectors import AnyUser, has_permission, is_municipal_staff
 from frivalg.pricing.models import PriceSheet
 from frivalg.providers.selectors import admin_provider_ids_of
 from frivalg.tenders import rules
-from frivalg.tenders.models import Award, Bid, BidStatus, Criterion, Grade, Lot, Question, Tender, TenderStatus
+from frivalg.tenders.models import (
+    Award,
+    Bid,
+    BidStatus,
+    Contract,
+    Criterion,
+    Grade,
+    Lot,
+    Question,
+    Tender,
+    TenderStatus,
+)
 
 #: Bids that take part in the evaluation once opened (drafts and withdrawn bids never do).
 COUNTED_STATUSES = (BidStatus.SUBMITTED, BidStatus.REJECTED)
@@ -447,3 +459,14 @@ def tender_published_get(*, public_id: UUID) -> Tender:
     the deadline); Tender.DoesNotExist for an unknown or unpublished one."""
     return Tender.objects.select_related("municipality").exclude(status=TenderStatus.PLANNED).get(
         public_id=public_id, published_at__isnull=False)
+
+
+def exclusive_provider_ids(*, municipality_id: int, service_id: int, district_id: int, on: date) -> list[int]:
+    """The providers holding an exclusive contract (a tender without free choice) in force on `on`
+    for the service in the district — a lot without districts covers the whole municipality.
+    Empty: the citizens choose freely. No actor: read by the choice rules for every citizen."""
+    contracts = Contract.objects.filter(
+        exclusive=True, valid_from__lte=on, valid_to__gte=on,
+        award__tender__municipality_id=municipality_id, award__lot__service_id=service_id,
+    ).filter(Q(award__lot__districts__isnull=True) | Q(award__lot__districts=district_id))
+    return sorted(set(contracts.values_list("provider_id", flat=True)))

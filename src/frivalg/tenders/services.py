@@ -988,8 +988,8 @@ def _approval_from_contract(actor: User, tender: Tender, lot: Lot, provider: Pro
 @transaction.atomic
 def contract_sign(*, actor: User, award: Award) -> list[Contract]:
     """Sign the contracts with the winners once the standstill period is over (from the day after
-    `standstill_ends`). Free choice: each winner is approved for the lot's service, districts and
-    the contract period; otherwise the contract is the winner's exclusive assignment."""
+    `standstill_ends`). Each winner is approved for the lot's service, districts and the contract
+    period; without free choice the contract is also the winner's exclusive assignment."""
     tender = award.tender
     _require_manager(actor, tender)
     tender = Tender.objects.select_for_update().select_related("municipality").get(pk=tender.pk)
@@ -1006,9 +1006,10 @@ def contract_sign(*, actor: User, award: Award) -> list[Contract]:
         raise ValidationError({"award": _("The tender has no contract period.")})
     contracts: list[Contract] = []
     for bid in award.winners.select_related("provider").order_by("pk"):
-        approval = None
-        if tender.free_choice:
-            approval = _approval_from_contract(actor, tender, award.lot, bid.provider)
+        # The winner is approved for the lot either way (it must be, to deliver and be paid); without
+        # free choice the contract is also exclusive, and the choice rules offer only its provider
+        # (tenders.selectors.exclusive_provider_ids).
+        approval = _approval_from_contract(actor, tender, award.lot, bid.provider)
         contract = Contract.objects.create(
             award=award, bid=bid, provider=bid.provider, valid_from=tender.contract_start,
             valid_to=tender.contract_end, exclusive=not tender.free_choice, approval=approval, signed_by=actor,

@@ -9,11 +9,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
 
+from frivalg.assessments.tests.factories import DecisionFactory
+from frivalg.choices.selectors import eligible_providers
 from frivalg.core.models import AuditEvent
+from frivalg.core.tests.factories import CitizenFactory
 from frivalg.providers.models import Approval
 from frivalg.providers.tests.factories import ApprovalFactory
 from frivalg.tenders import storage
 from frivalg.tenders.models import Award, Bid, Contract, Grade, Tender
+from frivalg.tenders.selectors import exclusive_provider_ids
 from frivalg.tenders.services import (
     TenderInput,
     award_decide,
@@ -670,8 +674,21 @@ def test_without_free_choice_the_contract_is_exclusive(w):
     award, _a = awarded(w)
     after_standstill(award)
     [contract] = contract_sign(actor=w.officer, award=award)
-    assert contract.exclusive and contract.approval is None
-    assert not Approval.objects.filter(provider=w.alpha).exists()
+    # The winner is approved (to deliver and be paid) and holds the exclusive assignment.
+    assert contract.exclusive and contract.approval is not None and contract.approval.provider == w.alpha
+    # A citizen in the lot's district may then choose only the exclusive provider, though another
+    # provider is approved for the service there too; once the contract ends, the choice is free again.
+    ApprovalFactory(provider=w.beta, service=w.service)
+    for provider in (w.alpha, w.beta):
+        provider.districts.add(w.north)
+    decision = DecisionFactory(citizen=CitizenFactory(district=w.north), service=w.service,
+                               valid_from=w.tender.contract_start)
+    assert list(eligible_providers(decision)) == [w.alpha]
+    after = DecisionFactory(citizen=CitizenFactory(district=w.north), service=w.service,
+                            valid_from=w.tender.contract_end + timedelta(days=1))
+    assert set(eligible_providers(after)) == {w.beta}  # the contract's approval ends with it
+    assert exclusive_provider_ids(municipality_id=w.muni.pk, service_id=w.service.pk, district_id=w.north.pk,
+                                  on=w.tender.contract_end + timedelta(days=1)) == []
 
 
 def test_only_the_municipality_s_procurement_signs(w):
