@@ -232,13 +232,14 @@ def _engine(stamp: str) -> Engine:
     return _LAST_ENGINE[stamp][1]
 
 
-def _compute(indicators: Sequence[Indicator]) -> dict[str, pa.Table]:
+def _compute(indicators: Sequence[Indicator]) -> tuple[dict[str, pa.Table], datetime]:
+    """The indicators' tables on the current data (cached by stamp) and the time the data is as of."""
     stamp, as_of = snapshot.stamp()
 
     def run(indicator: Indicator) -> pa.Table:
         return indicator.run(_engine(stamp))
 
-    return cache.cached(indicators, stamp, as_of, cache.timed_compute(run))
+    return cache.cached(indicators, stamp, as_of, cache.timed_compute(run)), as_of
 
 
 def indicator_tables(*, actor: AnyUser, indicators: Sequence[Indicator]) -> list[IndicatorTable]:
@@ -253,8 +254,7 @@ def indicator_tables(*, actor: AnyUser, indicators: Sequence[Indicator]) -> list
         across = indicator.municipality_id is None and "municipality" in indicator.by
         if indicator.municipality_id != municipality.pk and not across:
             raise PermissionDenied(_("Indicators are computed for your own municipality."))
-    tables = _compute(indicators)
-    as_of = snapshot.stamp()[1]
+    tables, as_of = _compute(indicators)
     labels = _labels(list(tables.values()))
     out = []
     for indicator in indicators:
@@ -271,8 +271,7 @@ def published_tables(*, municipality: Municipality, indicators: Sequence[Indicat
     for indicator in indicators:
         if not indicator.public or indicator.municipality_id != municipality.pk:
             raise PermissionDenied(_("This figure is not published."))
-    tables = _compute(indicators)
-    as_of = snapshot.stamp()[1]
+    tables, as_of = _compute(indicators)
     labels = _labels(list(tables.values()))
     out = []
     for indicator in indicators:
